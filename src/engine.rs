@@ -1,0 +1,502 @@
+//! The matching engine: bytes in, matches out. It never opens files or talks
+//! to the network.
+//!
+//! One Aho-Corasick automaton over every rule's keywords (ASCII
+//! case-insensitive) finds the rules that can match a buffer and where; each
+//! candidate rule's regex then runs only on windows around its keyword hits
+//! (the hit's line, bounded; larger windows for multi-line rules). Regexes are
+//! compiled on first use so that start-up, which a pre-commit hook pays on
+//! every commit, stays cheap.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::bytes::{Regex, RegexBuilder};
+
+use crate::filters;
+use crate::rules::{Rule, RuleSet};
+
+/// How far a single-line rule's window reaches either side of a keyword,
+/// bounded so that minified one-line files do not make every window huge.
+const LINE_WINDOW: usize = 1024;
+/// Multi-line rules (private keys) look this far after their keyword.
+const MULTILINE_AFTER: usize = 16 * 1024;
+const MULTILINE_BEFORE: usize = 2 * 1024;
+/// Context patterns search at most this many bytes either side of a match.
+const CONTEXT_BYTES: usize = 4096;
+/// Regex size limit per rule: large enough for any sane rule, small enough
+/// that a pathological user rule fails to compile instead of eating memory.
+const REGEX_SIZE_LIMIT: usize = 16 * 1024 * 1024;
+
+/// A rule ready for matching; its regexes compile on first use.
+struct CompiledRule {
+    rule: Rule,
+    regex: OnceLock<Result<Regex, String>>,
+    contexts: OnceLock<Result<Vec<CompiledContext>, String>>,
+    path: OnceLock<Result<Option<Regex>, String>>,
+    overrides: Vec<usize>,
+}
+
+struct CompiledContext {
+    regex: Regex,
+    reject: Option<Regex>,
+    lines: usize,
+    required: bool,
+    or_path: bool,
+}
+
+/// One match of one rule in one buffer. Offsets are byte offsets into the buffer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Match {
+    /// Index of the rule in the engine (see `Engine::rule`).
+    pub rule: usize,
+    /// Byte range of the secret.
+    pub start: usize,
+    pub end: usize,
+    /// The secret as text (lossy for non-UTF-8 bytes).
+    pub secret: String,
+    /// Other named groups of the pattern and its context patterns.
+    pub groups: BTreeMap<String, String>,
+}
+
+/// Per-thread scratch space, reused across buffers to avoid allocation storms.
+#[derive(Default)]
+pub struct Scratch {
+    windows: Vec<Vec<(usize, usize)>>,
+    touched: Vec<usize>,
+}
+
+/// Compiled rule set.
+pub struct Engine {
+    rules: Vec<CompiledRule>,
+    prefilter: AhoCorasick,
+    /// For each prefilter pattern, the rules that list it as a keyword.
+    keyword_rules: Vec<Vec<usize>>,
+    /// Rules with no keywords: they run on every buffer.
+    unconditional: Vec<usize>,
+}
+
+/// An error compiling a rule's regexes.
+#[derive(Debug, thiserror::Error)]
+#[error("rule {rule}: {message}")]
+pub struct CompileError {
+    pub rule: String,
+    pub message: String,
+}
+
+impl Engine {
+    /// Builds the prefilter over all keywords. Regexes compile lazily.
+    pub fn new(set: &RuleSet) -> Engine {
+        let mut keywords: Vec<String> = Vec::new();
+        let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        let mut index: std::collections::HashMap<String, usize> = Default::default();
+        let mut unconditional = Vec::new();
+        for (i, loaded) in set.rules.iter().enumerate() {
+            if loaded.rule.keywords.is_empty() {
+                unconditional.push(i);
+            }
+            for kw in &loaded.rule.keywords {
+                let slot = *index.entry(kw.clone()).or_insert_with(|| {
+                    keywords.push(kw.clone());
+                    keyword_rules.push(Vec::new());
+                    keywords.len() - 1
+                });
+                if !keyword_rules[slot].contains(&i) {
+                    keyword_rules[slot].push(i);
+                }
+            }
+        }
+        let prefilter = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&keywords)
+            .expect("keywords are literals and always build"); // literals cannot fail to build
+        let ids: Vec<&str> = set.rules.iter().map(|r| r.rule.id.as_str()).collect();
+        let rules = set
+            .rules
+            .iter()
+            .map(|loaded| CompiledRule {
+                overrides: loaded
+                    .rule
+                    .overrides
+                    .iter()
+                    .filter_map(|o| ids.iter().position(|id| id == o))
+                    .collect(),
+                rule: loaded.rule.clone(),
+                regex: OnceLock::new(),
+                contexts: OnceLock::new(),
+                path: OnceLock::new(),
+            })
+            .collect();
+        Engine { rules, prefilter, keyword_rules, unconditional }
+    }
+
+    pub fn rule(&self, index: usize) -> &Rule {
+        &self.rules[index].rule
+    }
+
+    pub fn rule_count(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Compiles every regex now, returning the first error. Used by rule
+    /// validation; scans compile lazily.
+    pub fn compile_all(&self) -> Result<(), CompileError> {
+        for r in &self.rules {
+            let err = |message: String| CompileError { rule: r.rule.id.clone(), message };
+            r.regex().map_err(err)?;
+            r.contexts().map_err(err)?;
+            r.path_regex().map_err(err)?;
+        }
+        Ok(())
+    }
+
+    /// Compiles one rule's regexes, returning a message on failure.
+    pub fn compile_all_for(&self, index: usize) -> Result<(), String> {
+        let r = &self.rules[index];
+        r.regex()?;
+        r.contexts()?;
+        r.path_regex()?;
+        Ok(())
+    }
+
+    /// Scans `buf` (whose path, if known, lets path-aware rules decide).
+    pub fn scan(&self, buf: &[u8], path: Option<&str>) -> Vec<Match> {
+        let mut scratch = Scratch::default();
+        self.scan_with(buf, path, &mut scratch)
+    }
+
+    /// Scans with caller-provided scratch space.
+    pub fn scan_with(&self, buf: &[u8], path: Option<&str>, scratch: &mut Scratch) -> Vec<Match> {
+        if scratch.windows.len() < self.rules.len() {
+            scratch.windows.resize_with(self.rules.len(), Vec::new);
+        }
+        for &r in &scratch.touched {
+            scratch.windows[r].clear();
+        }
+        scratch.touched.clear();
+
+        for hit in self.prefilter.find_overlapping_iter(buf) {
+            for &r in &self.keyword_rules[hit.pattern().as_usize()] {
+                let window = self.window(r, buf, hit.start(), hit.end());
+                let list = &mut scratch.windows[r];
+                if list.is_empty() {
+                    scratch.touched.push(r);
+                }
+                match list.last_mut() {
+                    Some(last) if window.0 <= last.1 && window.0 >= last.0 => last.1 = last.1.max(window.1),
+                    _ => list.push(window),
+                }
+            }
+        }
+        for &r in &self.unconditional {
+            if scratch.windows[r].is_empty() {
+                scratch.touched.push(r);
+            }
+            scratch.windows[r].clear();
+            scratch.windows[r].push((0, buf.len()));
+        }
+
+        let mut matches = Vec::new();
+        scratch.touched.sort_unstable();
+        for &r in &scratch.touched {
+            self.run_rule(r, buf, path, &scratch.windows[r], &mut matches);
+        }
+        resolve_overlaps(&self.rules, &mut matches);
+        matches
+    }
+
+    fn window(&self, rule: usize, buf: &[u8], start: usize, end: usize) -> (usize, usize) {
+        if self.rules[rule].rule.multiline {
+            let lo = start.saturating_sub(MULTILINE_BEFORE);
+            let ws = memchr::memrchr(b'\n', &buf[lo..start]).map_or(lo, |p| lo + p + 1);
+            (ws, (end + MULTILINE_AFTER).min(buf.len()))
+        } else {
+            line_bounds(buf, start, end, LINE_WINDOW)
+        }
+    }
+
+    fn run_rule(&self, r: usize, buf: &[u8], path: Option<&str>, windows: &[(usize, usize)], out: &mut Vec<Match>) {
+        let compiled = &self.rules[r];
+        // A rule that fails to compile was reported by validation; a scan skips it.
+        let Ok(regex) = compiled.regex() else { return };
+        let Ok(contexts) = compiled.contexts() else { return };
+        match compiled.path_regex() {
+            Ok(Some(path_re)) => match path {
+                Some(p) if path_re.is_match(p.as_bytes()) => {}
+                _ => return,
+            },
+            Ok(None) => {}
+            Err(_) => return,
+        }
+        let rule = &compiled.rule;
+        let mut seen_end = 0;
+        for &(ws, we) in windows {
+            let hay = &buf[ws..we];
+            for caps in regex.captures_iter(hay) {
+                let Some(secret) = caps.name("secret") else { continue };
+                let (start, end) = (ws + secret.start(), ws + secret.end());
+                // Overlapping windows may find the same match twice.
+                if start < seen_end && out.iter().any(|m| m.rule == r && m.start == start && m.end == end) {
+                    continue;
+                }
+                let secret_text = String::from_utf8_lossy(secret.as_bytes()).into_owned();
+                if !self.accept_value(rule, &secret_text) {
+                    continue;
+                }
+                let mut groups = BTreeMap::new();
+                for name in regex.capture_names().flatten() {
+                    if name != "secret"
+                        && let Some(m) = caps.name(name)
+                    {
+                        groups.insert(name.to_string(), String::from_utf8_lossy(m.as_bytes()).into_owned());
+                    }
+                }
+                let whole = caps.get(0).map_or((start, end), |m| (ws + m.start(), ws + m.end()));
+                if !apply_contexts(contexts, buf, whole, path, &mut groups) {
+                    continue;
+                }
+                seen_end = seen_end.max(end);
+                out.push(Match { rule: r, start, end, secret: secret_text, groups });
+            }
+        }
+    }
+
+    fn accept_value(&self, rule: &Rule, secret: &str) -> bool {
+        if !rule.skip_placeholder_filter && filters::placeholder_reason(secret).is_some() {
+            return false;
+        }
+        if let Some(floor) = rule.min_entropy
+            && filters::shannon_entropy(secret.as_bytes()) < floor
+        {
+            return false;
+        }
+        if let Some(kind) = rule.checksum
+            && !filters::checksum_ok(kind, secret)
+        {
+            return false;
+        }
+        true
+    }
+}
+
+impl CompiledRule {
+    fn regex(&self) -> Result<&Regex, String> {
+        self.regex.get_or_init(|| build_regex(&self.rule.pattern)).as_ref().map_err(Clone::clone)
+    }
+
+    fn contexts(&self) -> Result<&Vec<CompiledContext>, String> {
+        self.contexts
+            .get_or_init(|| {
+                self.rule
+                    .context
+                    .iter()
+                    .map(|c| {
+                        Ok(CompiledContext {
+                            regex: build_regex(&c.pattern).map_err(|e| format!("context pattern: {e}"))?,
+                            reject: c
+                                .reject
+                                .as_deref()
+                                .map(build_regex)
+                                .transpose()
+                                .map_err(|e| format!("context reject pattern: {e}"))?,
+                            lines: c.lines,
+                            required: c.required,
+                            or_path: c.or_path,
+                        })
+                    })
+                    .collect()
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    fn path_regex(&self) -> Result<Option<&Regex>, String> {
+        self.path
+            .get_or_init(|| self.rule.path.as_deref().map(build_regex).transpose().map_err(|e| format!("path: {e}")))
+            .as_ref()
+            .map(Option::as_ref)
+            .map_err(Clone::clone)
+    }
+}
+
+fn build_regex(pattern: &str) -> Result<Regex, String> {
+    RegexBuilder::new(pattern)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .dfa_size_limit(REGEX_SIZE_LIMIT)
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// The line(s) holding `start..end`, clipped to `reach` bytes either side.
+pub fn line_bounds(buf: &[u8], start: usize, end: usize, reach: usize) -> (usize, usize) {
+    let lo = start.saturating_sub(reach);
+    let ws = memchr::memrchr(b'\n', &buf[lo..start]).map_or(lo, |p| lo + p + 1);
+    let hi = (end + reach).min(buf.len());
+    let we = memchr::memchr(b'\n', &buf[end.min(hi)..hi]).map_or(hi, |p| end + p);
+    (ws, we)
+}
+
+/// Applies a rule's context patterns around the match `whole`; returns false
+/// when a required context is missing. Groups found are added to `groups`.
+fn apply_contexts(
+    contexts: &[CompiledContext],
+    buf: &[u8],
+    whole: (usize, usize),
+    path: Option<&str>,
+    groups: &mut BTreeMap<String, String>,
+) -> bool {
+    for ctx in contexts {
+        let (lo, hi) = surrounding_lines(buf, whole, ctx.lines);
+        let region = &buf[lo..hi];
+        let found = ctx.regex.captures_iter(region).find(|c| {
+            let text = c.get(0).map_or(&b""[..], |m| m.as_bytes());
+            !ctx.reject.as_ref().is_some_and(|rej| rej.is_match(text))
+        });
+        match found {
+            Some(caps) => {
+                for name in ctx.regex.capture_names().flatten() {
+                    if let Some(m) = caps.name(name) {
+                        groups
+                            .entry(name.to_string())
+                            .or_insert_with(|| String::from_utf8_lossy(m.as_bytes()).into_owned());
+                    }
+                }
+            }
+            None => {
+                let path_ok = ctx.or_path && path.is_some_and(|p| ctx.regex.is_match(p.as_bytes()));
+                if ctx.required && !path_ok {
+                    return false;
+                }
+            }
+        }
+    }
+    true
+}
+
+/// `lines` lines before and after the span, bounded by `CONTEXT_BYTES`.
+fn surrounding_lines(buf: &[u8], (start, end): (usize, usize), lines: usize) -> (usize, usize) {
+    let floor = start.saturating_sub(CONTEXT_BYTES);
+    let mut lo = start;
+    for _ in 0..=lines {
+        match memchr::memrchr(b'\n', &buf[floor..lo]) {
+            Some(p) => lo = floor + p,
+            None => {
+                lo = floor;
+                break;
+            }
+        }
+    }
+    if lo > floor || buf.get(lo) == Some(&b'\n') {
+        lo = (lo + 1).min(start);
+    }
+    let ceil = (end + CONTEXT_BYTES).min(buf.len());
+    let mut hi = end;
+    for _ in 0..=lines {
+        match memchr::memchr(b'\n', &buf[hi..ceil]) {
+            Some(p) => hi = hi + p + 1,
+            None => {
+                hi = ceil;
+                break;
+            }
+        }
+    }
+    (lo, hi.min(ceil))
+}
+
+/// Where two matches claim the same secret bytes, the specific rule wins over
+/// a generic one, and a rule wins over those it `overrides`.
+fn resolve_overlaps(rules: &[CompiledRule], matches: &mut Vec<Match>) {
+    if matches.len() < 2 {
+        return;
+    }
+    matches.sort_by_key(|m| (m.start, m.end, m.rule));
+    let mut drop = vec![false; matches.len()];
+    for i in 0..matches.len() {
+        for j in i + 1..matches.len() {
+            if matches[j].start >= matches[i].end {
+                break;
+            }
+            let (a, b) = (&matches[i], &matches[j]);
+            if a.rule == b.rule {
+                continue;
+            }
+            let (ra, rb) = (&rules[a.rule], &rules[b.rule]);
+            if ra.overrides.contains(&b.rule) || (rb.rule.generic && !ra.rule.generic) {
+                drop[j] = true;
+            } else if rb.overrides.contains(&a.rule) || (ra.rule.generic && !rb.rule.generic) {
+                drop[i] = true;
+            }
+        }
+    }
+    let mut k = 0;
+    matches.retain(|_| {
+        k += 1;
+        !drop[k - 1]
+    });
+}
+
+/// 1-based line and column (in bytes) of `offset` in `buf`.
+pub fn line_col(buf: &[u8], offset: usize) -> (usize, usize) {
+    let offset = offset.min(buf.len());
+    let line = memchr::memchr_iter(b'\n', &buf[..offset]).count() + 1;
+    let line_start = memchr::memrchr(b'\n', &buf[..offset]).map_or(0, |p| p + 1);
+    (line, offset - line_start + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine(toml_text: &str) -> Engine {
+        let mut set = RuleSet::default();
+        set.add_file("test.toml", toml_text).expect("test rules parse");
+        Engine::new(&set)
+    }
+
+    const RULE: &str = r#"
+[[rule]]
+id = "demo.token"
+name = "Demo token"
+provider = "demo"
+keywords = ["dmo_"]
+pattern = '\b(?P<secret>dmo_[A-Za-z0-9]{20})\b'
+min_entropy = 3.0
+confidence = "high"
+remediation = "rotate"
+examples = [{ input = "t = dmo_Ab3De5Gh7Jk9Mn1Pq3St", secret = "dmo_Ab3De5Gh7Jk9Mn1Pq3St" }, { input = "dmo_Zy9Xw7Vu5Ts3Rq1Po9Nm", secret = "dmo_Zy9Xw7Vu5Ts3Rq1Po9Nm" }]
+negative_examples = ["dmo_xxxxxxxxxxxxxxxxxxxx"]
+"#;
+
+    #[test]
+    fn finds_keyworded_match_case_insensitively() {
+        let e = engine(RULE);
+        let m = e.scan(b"a\nkey: DMO_ no\nx dmo_Ab3De5Gh7Jk9Mn1Pq3St y\n", None);
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].secret, "dmo_Ab3De5Gh7Jk9Mn1Pq3St");
+        assert_eq!(line_col(b"a\nkey: DMO_ no\nx dmo_Ab3De5Gh7Jk9Mn1Pq3St y\n", m[0].start), (3, 3));
+    }
+
+    #[test]
+    fn placeholder_and_low_entropy_dropped() {
+        let e = engine(RULE);
+        assert!(e.scan(b"dmo_xxxxxxxxxxxxxxxxxxxx", None).is_empty());
+        assert!(e.scan(b"dmo_ababababababababab12", None).is_empty());
+    }
+
+    #[test]
+    fn non_utf8_input_works() {
+        let e = engine(RULE);
+        let mut buf = vec![0xff, 0xfe, b'\n'];
+        buf.extend_from_slice(b"dmo_Ab3De5Gh7Jk9Mn1Pq3St\xff");
+        assert_eq!(e.scan(&buf, None).len(), 1);
+    }
+
+    #[test]
+    fn line_bounds_clip_long_lines() {
+        let buf = vec![b'a'; 10_000];
+        assert_eq!(line_bounds(&buf, 5000, 5004, 100), (4900, 5104));
+        assert_eq!(line_bounds(b"ab\ncd\nef", 3, 4, 100), (3, 5));
+    }
+}

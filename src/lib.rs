@@ -1,0 +1,10 @@
+//! leakhound: a credential leak scanner for source repositories.
+//!
+//! Data flows one way: sources yield blobs, the engine turns bytes into
+//! matches, findings group matches by rule and secret, reports render them.
+//! Each module knows nothing of the stages after it.
+
+pub mod engine;
+pub mod filters;
+pub mod rules;
+pub mod selftest;
