@@ -4,7 +4,12 @@
 //! matches, findings group matches by rule and secret, reports render them.
 //! Each module knows nothing of the stages after it.
 
+pub mod cli;
 pub mod engine;
 pub mod filters;
+pub mod findings;
+pub mod report;
 pub mod rules;
+pub mod scan;
 pub mod selftest;
+pub mod sources;

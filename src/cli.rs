@@ -1,0 +1,424 @@
+//! Command-line interface: raw flags are parsed once here (clap) and turned
+//! into the settings the rest of the program uses. No other module reaches
+//! back into the CLI.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+
+use crate::engine::Engine;
+use crate::findings::{self, Finding, Hit};
+use crate::report::{self, Format, RenderOptions, RepoInfo, Report};
+use crate::rules::{Confidence, RuleSet};
+use crate::scan::{Progress, ScanStats};
+use crate::sources;
+
+/// Exit code when a scan found credentials (overridable with --exit-code).
+pub const EXIT_FINDINGS: i32 = 1;
+/// Exit code for usage and fatal errors.
+pub const EXIT_ERROR: i32 = 2;
+
+#[derive(Debug, Parser)]
+#[command(name = "leakhound", version, about = "Find leaked credentials in source code and git history", long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan a working tree, a file, stdin (`-`) or git history (`--git`).
+    Scan(ScanArgs),
+    /// Scan staged changes (`--staged`, for pre-commit hooks) or the unstaged diff.
+    Protect(ProtectArgs),
+    /// List or check detection rules.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+/// Flags shared by every command that scans and reports.
+#[derive(Debug, Args, Clone)]
+pub struct CommonArgs {
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Redact secrets in every format (text and SARIF always redact).
+    #[arg(long)]
+    pub redact: bool,
+    /// Never colour the text report.
+    #[arg(long)]
+    pub no_color: bool,
+    /// No progress bar.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Exit code to use when credentials are found.
+    #[arg(long, value_name = "N", default_value_t = EXIT_FINDINGS)]
+    pub exit_code: i32,
+    /// Files larger than this are skipped (e.g. 25MiB, 500KB, 1G).
+    #[arg(long, value_name = "SIZE", default_value = "25MiB", value_parser = parse_size)]
+    pub max_file_size: u64,
+    /// Report only findings at or above this confidence.
+    #[arg(long, value_name = "LEVEL", default_value = "low")]
+    pub min_confidence: Confidence,
+    /// Extra rule files (a rule with a built-in id replaces it).
+    #[arg(long = "rules", value_name = "FILE")]
+    pub rule_files: Vec<PathBuf>,
+    /// Worker threads (default: number of CPUs).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Directory, file, `-` for stdin, or repository (with --git).
+    #[arg(default_value = ".")]
+    pub path: String,
+    /// Scan git history (every blob in the object database) instead of the working tree.
+    #[arg(long)]
+    pub git: bool,
+    /// With --git: only blobs introduced by commits in BASE..HEAD.
+    #[arg(long, value_name = "BASE..HEAD")]
+    pub range: Option<String>,
+    /// With --git: shorthand for --range SHA..HEAD.
+    #[arg(long, value_name = "SHA", conflicts_with = "range")]
+    pub since_commit: Option<String>,
+    /// With --git: only objects reachable from refs (default: every object).
+    #[arg(long)]
+    pub reachable_only: bool,
+    /// Scan files that .gitignore and friends would skip.
+    #[arg(long)]
+    pub no_ignore: bool,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ProtectArgs {
+    /// Scan what is staged in the index (added lines only) instead of the unstaged diff.
+    #[arg(long)]
+    pub staged: bool,
+    /// Repository (default: current directory).
+    #[arg(long, default_value = ".")]
+    pub repo: PathBuf,
+    /// File paths (as passed by hook frameworks); ignored: the whole staged diff is scanned once.
+    #[arg(hide = true)]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// List rules (id, name, confidence, keywords) and counts by provider.
+    List {
+        /// Output format (text or json).
+        #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Extra rule files.
+        #[arg(long = "rules", value_name = "FILE")]
+        rule_files: Vec<PathBuf>,
+    },
+    /// Validate rule files with the loader and their self-tests.
+    Check {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+/// Parses sizes like `25MiB`, `500KB`, `1G`, `4096`.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let value: f64 = num.parse().map_err(|_| format!("invalid size {text:?}"))?;
+    let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" => 1e3,
+        "kib" => 1024.0,
+        "m" | "mb" => 1e6,
+        "mib" => 1024.0 * 1024.0,
+        "g" | "gb" => 1e9,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        other => return Err(format!("invalid size unit {other:?} in {text:?}")),
+    };
+    Ok((value * mult) as u64)
+}
+
+/// Runs the parsed command; returns the process exit code.
+pub fn run(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Scan(args) => run_scan(args),
+        Command::Protect(args) => run_protect(args),
+        Command::Rules(cmd) => run_rules(cmd),
+    }
+}
+
+fn load_rules(common: &CommonArgs) -> Result<RuleSet> {
+    let mut set = RuleSet::builtin().context("built-in rules")?;
+    for file in &common.rule_files {
+        set.add_path(file)?;
+    }
+    let floor = common.min_confidence;
+    set.retain(|r| r.confidence >= floor);
+    Ok(set)
+}
+
+fn threads(common: &CommonArgs) -> usize {
+    common
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1)
+}
+
+/// What a source produced, ready to report.
+struct Outcome {
+    hits: Vec<Hit>,
+    stats: ScanStats,
+    target: String,
+    mode: &'static str,
+    repository: Option<RepoInfo>,
+}
+
+fn run_scan(args: ScanArgs) -> Result<i32> {
+    let set = load_rules(&args.common)?;
+    let engine = Engine::new(&set);
+    let started = Instant::now();
+    let progress_on = !args.common.quiet;
+    let outcome = if args.git || args.range.is_some() || args.since_commit.is_some() {
+        let opts = sources::git::GitOptions {
+            max_blob_size: args.common.max_file_size,
+            threads: threads(&args.common),
+            reachable_only: args.reachable_only,
+        };
+        let repo_path = Path::new(&args.path);
+        let range = args
+            .range
+            .clone()
+            .or_else(|| args.since_commit.as_ref().map(|s| format!("{s}..HEAD")));
+        let progress = Progress::new(progress_on, "blobs");
+        let (scan, mode) = match &range {
+            Some(r) => (
+                sources::git::scan_range(&engine, repo_path, r, &opts, &progress)?,
+                "range",
+            ),
+            None => (
+                sources::git::scan_history(&engine, repo_path, &opts, &progress)?,
+                "git",
+            ),
+        };
+        progress.finish();
+        Outcome {
+            hits: scan.hits,
+            stats: scan.stats,
+            target: range.unwrap_or_else(|| args.path.clone()),
+            mode,
+            repository: Some(scan.repo),
+        }
+    } else if args.path == "-" {
+        let (hits, stats) = sources::fs::scan_stdin(&engine);
+        Outcome {
+            hits,
+            stats,
+            target: "-".into(),
+            mode: "stdin",
+            repository: None,
+        }
+    } else {
+        let root = PathBuf::from(&args.path);
+        if !root.exists() {
+            bail!("{}: no such file or directory", root.display());
+        }
+        let opts = sources::fs::WalkOptions {
+            max_file_size: args.common.max_file_size,
+            no_ignore: args.no_ignore,
+            threads: threads(&args.common),
+            exclude: None,
+        };
+        let progress = Progress::new(progress_on, "files");
+        let (hits, stats) = sources::fs::scan_tree(&engine, &root, &opts, &progress);
+        progress.finish();
+        Outcome {
+            hits,
+            stats,
+            target: args.path.clone(),
+            mode: "tree",
+            repository: None,
+        }
+    };
+    finish(&engine, &set, outcome, started, &args.common)
+}
+
+fn run_protect(args: ProtectArgs) -> Result<i32> {
+    let set = load_rules(&args.common)?;
+    let engine = Engine::new(&set);
+    let started = Instant::now();
+    let opts = sources::git::GitOptions {
+        max_blob_size: args.common.max_file_size,
+        threads: threads(&args.common),
+        reachable_only: false,
+    };
+    let scan = if args.staged {
+        sources::git::scan_staged(&engine, &args.repo, &opts)?
+    } else {
+        sources::git::scan_unstaged(&engine, &args.repo, &opts)?
+    };
+    let outcome = Outcome {
+        hits: scan.hits,
+        stats: scan.stats,
+        target: args.repo.display().to_string(),
+        mode: if args.staged { "staged" } else { "unstaged" },
+        repository: Some(scan.repo),
+    };
+    finish(&engine, &set, outcome, started, &args.common)
+}
+
+/// Groups, renders and writes the report; reports errors once on stderr.
+fn finish(
+    engine: &Engine,
+    set: &RuleSet,
+    outcome: Outcome,
+    started: Instant,
+    common: &CommonArgs,
+) -> Result<i32> {
+    let mut stats = outcome.stats;
+    stats.duration = started.elapsed();
+    let mut findings: Vec<Finding> = findings::group(|i| engine.rule(i), outcome.hits);
+    if common.redact {
+        for f in &mut findings {
+            f.secret = f.secret_redacted.clone();
+        }
+    }
+    for e in &stats.errors {
+        eprintln!("leakhound: {e}");
+    }
+    let report = Report {
+        findings: &findings,
+        stats: &stats,
+        rules: set
+            .rules
+            .iter()
+            .map(|r| (r.rule.id.as_str(), &r.rule))
+            .collect(),
+        target: outcome.target,
+        mode: outcome.mode,
+        repository: outcome.repository,
+    };
+    let to_terminal = common.output.is_none() && std::io::stdout().is_terminal();
+    let color = to_terminal && !common.no_color && std::env::var_os("NO_COLOR").is_none();
+    let text = report::render(&report, common.format, RenderOptions { color });
+    write_output(common.output.as_deref(), &text)?;
+    Ok(if findings.is_empty() {
+        0
+    } else {
+        common.exit_code
+    })
+}
+
+fn write_output(path: Option<&Path>, text: &str) -> Result<()> {
+    match path {
+        Some(p) => std::fs::write(p, text)
+            .with_context(|| format!("cannot write report to {}", p.display())),
+        None => {
+            let mut out = std::io::stdout().lock();
+            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+                // A closed pipe (`| head`) is not an error worth reporting.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.context("cannot write report to stdout"),
+            }
+        }
+    }
+}
+
+fn run_rules(cmd: RulesCommand) -> Result<i32> {
+    match cmd {
+        RulesCommand::List { format, rule_files } => {
+            let mut set = RuleSet::builtin()?;
+            for f in &rule_files {
+                set.add_path(f)?;
+            }
+            print!("{}", render_rule_list(&set, format));
+            Ok(0)
+        }
+        RulesCommand::Check { files } => {
+            let mut failed = false;
+            for file in &files {
+                let mut set = RuleSet::builtin()?;
+                let name = file.display().to_string();
+                if let Err(e) = set.add_path(file) {
+                    eprintln!("leakhound: {e}");
+                    failed = true;
+                    continue;
+                }
+                let failures = crate::selftest::run(&set, |f| f == name);
+                let count = set.rules.iter().filter(|r| r.file == name).count();
+                if failures.is_empty() {
+                    println!(
+                        "{name}: {count} rule{} ok",
+                        if count == 1 { "" } else { "s" }
+                    );
+                } else {
+                    failed = true;
+                    for f in failures {
+                        eprintln!("leakhound: {f}");
+                    }
+                }
+            }
+            Ok(if failed { EXIT_ERROR } else { 0 })
+        }
+    }
+}
+
+fn render_rule_list(set: &RuleSet, format: Format) -> String {
+    let mut by_provider: std::collections::BTreeMap<&str, usize> = Default::default();
+    for r in &set.rules {
+        *by_provider.entry(r.rule.provider.as_str()).or_default() += 1;
+    }
+    if matches!(format, Format::Json | Format::Jsonl) {
+        let rules: Vec<_> = set
+            .rules
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "id": r.rule.id, "name": r.rule.name, "provider": r.rule.provider,
+                    "confidence": r.rule.confidence, "keywords": r.rule.keywords,
+                })
+            })
+            .collect();
+        let doc =
+            serde_json::json!({ "count": set.len(), "by_provider": by_provider, "rules": rules });
+        return serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n";
+    }
+    let mut out = String::new();
+    let width = set
+        .rules
+        .iter()
+        .map(|r| r.rule.id.len())
+        .max()
+        .unwrap_or(10);
+    for r in &set.rules {
+        out.push_str(&format!(
+            "{:<width$}  {:<6}  {}  [{}]\n",
+            r.rule.id,
+            r.rule.confidence.to_string(),
+            r.rule.name,
+            r.rule.keywords.join(", ")
+        ));
+    }
+    out.push_str(&format!(
+        "\n{} rules from {} provider families:\n",
+        set.len(),
+        by_provider.len()
+    ));
+    for (p, n) in by_provider {
+        out.push_str(&format!("  {p:<20} {n}\n"));
+    }
+    out
+}

@@ -1,0 +1,173 @@
+//! The human report: one block per finding with its redacted secret, every
+//! location under it, and what to do; a one-line summary at the end.
+
+use std::fmt::Write;
+
+use super::{RenderOptions, Report};
+use crate::findings::{Finding, LocationKind};
+use crate::rules::Confidence;
+use crate::scan::ScanStats;
+
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    fn wrap(&self, code: &str, s: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    fn bold(&self, s: &str) -> String {
+        self.wrap("1", s)
+    }
+    fn red(&self, s: &str) -> String {
+        self.wrap("1;31", s)
+    }
+    fn yellow(&self, s: &str) -> String {
+        self.wrap("33", s)
+    }
+    fn dim(&self, s: &str) -> String {
+        self.wrap("2", s)
+    }
+    fn green(&self, s: &str) -> String {
+        self.wrap("32", s)
+    }
+}
+
+pub fn render(report: &Report<'_>, opts: RenderOptions) -> String {
+    let p = Paint { on: opts.color };
+    let mut out = String::new();
+    for f in report.findings {
+        finding_block(&mut out, &p, report, f);
+    }
+    out.push_str(&summary_line(&p, report.findings, report.stats));
+    out
+}
+
+fn finding_block(out: &mut String, p: &Paint, report: &Report<'_>, f: &Finding) {
+    let conf = match f.confidence {
+        Confidence::High => p.red("high"),
+        Confidence::Medium => p.yellow("medium"),
+        Confidence::Low => p.dim("low"),
+    };
+    let _ = writeln!(
+        out,
+        "{}  {}  confidence: {conf}",
+        p.bold(&f.rule_name),
+        p.dim(&f.rule_id)
+    );
+    let _ = writeln!(out, "  secret:      {}", f.secret_redacted);
+    for (k, v) in &f.groups {
+        let _ = writeln!(out, "  {:<12} {}", format!("{k}:"), v);
+    }
+    let _ = writeln!(out, "  fingerprint: {}", f.fingerprint);
+    for loc in &f.locations {
+        let mut line = format!("  {}:{}:{}", loc.path, loc.line, loc.column);
+        match loc.kind {
+            LocationKind::CommitMessage => line = format!("  commit message of {}", loc.path),
+            LocationKind::Staged => line.push_str(" (staged)"),
+            _ => {}
+        }
+        if let Some(c) = &loc.commit {
+            let short = &c.id[..c.id.len().min(10)];
+            let _ = write!(
+                line,
+                "  {} {} <{}> {}",
+                p.dim("commit"),
+                short,
+                c.author_name,
+                c.author_email
+            );
+            let _ = write!(line, " {}", c.date);
+        }
+        if loc.in_head == Some(false) {
+            let _ = write!(line, "  {}", p.yellow("(not at HEAD)"));
+        }
+        if let Some(d) = &loc.decoded {
+            let _ = write!(line, "  {}", p.dim(&format!("(decoded: {d})")));
+        }
+        let _ = writeln!(out, "{line}");
+    }
+    if f.history_only == Some(true) {
+        let _ = writeln!(
+            out,
+            "  {}",
+            p.yellow(
+                "lives only in history: deleting the line did not un-leak it; rotate the credential"
+            )
+        );
+    }
+    if let Some(rule) = report.rules.get(f.rule_id.as_str()) {
+        let _ = writeln!(out, "  {} {}", p.green("fix:"), rule.remediation.trim());
+    }
+    out.push('\n');
+}
+
+fn summary_line(p: &Paint, findings: &[Finding], stats: &ScanStats) -> String {
+    let locations: usize = findings.iter().map(|f| f.locations.len()).sum();
+    let mut s = if findings.is_empty() {
+        p.green("no credentials found")
+    } else {
+        p.bold(&format!(
+            "{} finding{} ({} location{})",
+            findings.len(),
+            plural(findings.len()),
+            locations,
+            plural(locations)
+        ))
+    };
+    let _ = write!(
+        s,
+        " · {} item{} ({}) scanned in {:.2} s",
+        stats.scanned,
+        plural(stats.scanned as usize),
+        human_bytes(stats.bytes),
+        stats.duration.as_secs_f64()
+    );
+    if stats.commit_messages > 0 {
+        let _ = write!(s, " · {} commit messages", stats.commit_messages);
+    }
+    if !stats.skipped.is_empty() {
+        let parts: Vec<String> = stats
+            .skipped
+            .iter()
+            .map(|(r, n)| format!("{n} {}", r.as_str()))
+            .collect();
+        let _ = write!(s, " · skipped: {}", parts.join(", "));
+    }
+    if !stats.errors.is_empty() {
+        let _ = write!(
+            s,
+            " · {} error{} (see stderr)",
+            stats.errors.len(),
+            plural(stats.errors.len())
+        );
+    }
+    s.push('\n');
+    for note in &stats.notes {
+        let _ = writeln!(s, "note: {note}");
+    }
+    s
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KB", "MB", "GB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1000.0 && u < UNITS.len() - 1 {
+        v /= 1000.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
