@@ -134,9 +134,7 @@ pub enum RulesCommand {
 /// Parses sizes like `25MiB`, `500KB`, `1G`, `4096`.
 pub fn parse_size(text: &str) -> Result<u64, String> {
     let t = text.trim();
-    let split = t
-        .find(|c: char| !c.is_ascii_digit() && c != '.')
-        .unwrap_or(t.len());
+    let split = t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
     let value: f64 = num.parse().map_err(|_| format!("invalid size {text:?}"))?;
     let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
@@ -172,10 +170,7 @@ fn load_rules(common: &CommonArgs) -> Result<RuleSet> {
 }
 
 fn threads(common: &CommonArgs) -> usize {
-    common
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1)
+    common.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1)
 }
 
 /// What a source produced, ready to report.
@@ -199,20 +194,11 @@ fn run_scan(args: ScanArgs) -> Result<i32> {
             reachable_only: args.reachable_only,
         };
         let repo_path = Path::new(&args.path);
-        let range = args
-            .range
-            .clone()
-            .or_else(|| args.since_commit.as_ref().map(|s| format!("{s}..HEAD")));
+        let range = args.range.clone().or_else(|| args.since_commit.as_ref().map(|s| format!("{s}..HEAD")));
         let progress = Progress::new(progress_on, "blobs");
         let (scan, mode) = match &range {
-            Some(r) => (
-                sources::git::scan_range(&engine, repo_path, r, &opts, &progress)?,
-                "range",
-            ),
-            None => (
-                sources::git::scan_history(&engine, repo_path, &opts, &progress)?,
-                "git",
-            ),
+            Some(r) => (sources::git::scan_range(&engine, repo_path, r, &opts, &progress)?, "range"),
+            None => (sources::git::scan_history(&engine, repo_path, &opts, &progress)?, "git"),
         };
         progress.finish();
         Outcome {
@@ -224,13 +210,7 @@ fn run_scan(args: ScanArgs) -> Result<i32> {
         }
     } else if args.path == "-" {
         let (hits, stats) = sources::fs::scan_stdin(&engine);
-        Outcome {
-            hits,
-            stats,
-            target: "-".into(),
-            mode: "stdin",
-            repository: None,
-        }
+        Outcome { hits, stats, target: "-".into(), mode: "stdin", repository: None }
     } else {
         let root = PathBuf::from(&args.path);
         if !root.exists() {
@@ -245,13 +225,7 @@ fn run_scan(args: ScanArgs) -> Result<i32> {
         let progress = Progress::new(progress_on, "files");
         let (hits, stats) = sources::fs::scan_tree(&engine, &root, &opts, &progress);
         progress.finish();
-        Outcome {
-            hits,
-            stats,
-            target: args.path.clone(),
-            mode: "tree",
-            repository: None,
-        }
+        Outcome { hits, stats, target: args.path.clone(), mode: "tree", repository: None }
     };
     finish(&engine, &set, outcome, started, &args.common)
 }
@@ -281,13 +255,7 @@ fn run_protect(args: ProtectArgs) -> Result<i32> {
 }
 
 /// Groups, renders and writes the report; reports errors once on stderr.
-fn finish(
-    engine: &Engine,
-    set: &RuleSet,
-    outcome: Outcome,
-    started: Instant,
-    common: &CommonArgs,
-) -> Result<i32> {
+fn finish(engine: &Engine, set: &RuleSet, outcome: Outcome, started: Instant, common: &CommonArgs) -> Result<i32> {
     let mut stats = outcome.stats;
     stats.duration = started.elapsed();
     let mut findings: Vec<Finding> = findings::group(|i| engine.rule(i), outcome.hits);
@@ -302,11 +270,7 @@ fn finish(
     let report = Report {
         findings: &findings,
         stats: &stats,
-        rules: set
-            .rules
-            .iter()
-            .map(|r| (r.rule.id.as_str(), &r.rule))
-            .collect(),
+        rules: set.rules.iter().map(|r| (r.rule.id.as_str(), &r.rule)).collect(),
         target: outcome.target,
         mode: outcome.mode,
         repository: outcome.repository,
@@ -315,17 +279,12 @@ fn finish(
     let color = to_terminal && !common.no_color && std::env::var_os("NO_COLOR").is_none();
     let text = report::render(&report, common.format, RenderOptions { color });
     write_output(common.output.as_deref(), &text)?;
-    Ok(if findings.is_empty() {
-        0
-    } else {
-        common.exit_code
-    })
+    Ok(if findings.is_empty() { 0 } else { common.exit_code })
 }
 
 fn write_output(path: Option<&Path>, text: &str) -> Result<()> {
     match path {
-        Some(p) => std::fs::write(p, text)
-            .with_context(|| format!("cannot write report to {}", p.display())),
+        Some(p) => std::fs::write(p, text).with_context(|| format!("cannot write report to {}", p.display())),
         None => {
             let mut out = std::io::stdout().lock();
             match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
@@ -360,10 +319,7 @@ fn run_rules(cmd: RulesCommand) -> Result<i32> {
                 let failures = crate::selftest::run(&set, |f| f == name);
                 let count = set.rules.iter().filter(|r| r.file == name).count();
                 if failures.is_empty() {
-                    println!(
-                        "{name}: {count} rule{} ok",
-                        if count == 1 { "" } else { "s" }
-                    );
+                    println!("{name}: {count} rule{} ok", if count == 1 { "" } else { "s" });
                 } else {
                     failed = true;
                     for f in failures {
@@ -392,17 +348,11 @@ fn render_rule_list(set: &RuleSet, format: Format) -> String {
                 })
             })
             .collect();
-        let doc =
-            serde_json::json!({ "count": set.len(), "by_provider": by_provider, "rules": rules });
+        let doc = serde_json::json!({ "count": set.len(), "by_provider": by_provider, "rules": rules });
         return serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n";
     }
     let mut out = String::new();
-    let width = set
-        .rules
-        .iter()
-        .map(|r| r.rule.id.len())
-        .max()
-        .unwrap_or(10);
+    let width = set.rules.iter().map(|r| r.rule.id.len()).max().unwrap_or(10);
     for r in &set.rules {
         out.push_str(&format!(
             "{:<width$}  {:<6}  {}  [{}]\n",
@@ -412,11 +362,7 @@ fn render_rule_list(set: &RuleSet, format: Format) -> String {
             r.rule.keywords.join(", ")
         ));
     }
-    out.push_str(&format!(
-        "\n{} rules from {} provider families:\n",
-        set.len(),
-        by_provider.len()
-    ));
+    out.push_str(&format!("\n{} rules from {} provider families:\n", set.len(), by_provider.len()));
     for (p, n) in by_provider {
         out.push_str(&format!("  {p:<20} {n}\n"));
     }

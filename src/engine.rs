@@ -117,24 +117,14 @@ impl Engine {
             .rules
             .iter()
             .map(|loaded| CompiledRule {
-                overrides: loaded
-                    .rule
-                    .overrides
-                    .iter()
-                    .filter_map(|o| ids.iter().position(|id| id == o))
-                    .collect(),
+                overrides: loaded.rule.overrides.iter().filter_map(|o| ids.iter().position(|id| id == o)).collect(),
                 rule: loaded.rule.clone(),
                 regex: OnceLock::new(),
                 contexts: OnceLock::new(),
                 path: OnceLock::new(),
             })
             .collect();
-        Engine {
-            rules,
-            prefilter,
-            keyword_rules,
-            unconditional,
-        }
+        Engine { rules, prefilter, keyword_rules, unconditional }
     }
 
     pub fn rule(&self, index: usize) -> &Rule {
@@ -149,10 +139,7 @@ impl Engine {
     /// validation; scans compile lazily.
     pub fn compile_all(&self) -> Result<(), CompileError> {
         for r in &self.rules {
-            let err = |message: String| CompileError {
-                rule: r.rule.id.clone(),
-                message,
-            };
+            let err = |message: String| CompileError { rule: r.rule.id.clone(), message };
             r.regex().map_err(err)?;
             r.contexts().map_err(err)?;
             r.path_regex().map_err(err)?;
@@ -193,9 +180,7 @@ impl Engine {
                     scratch.touched.push(r);
                 }
                 match list.last_mut() {
-                    Some(last) if window.0 <= last.1 && window.0 >= last.0 => {
-                        last.1 = last.1.max(window.1)
-                    }
+                    Some(last) if window.0 <= last.1 && window.0 >= last.0 => last.1 = last.1.max(window.1),
                     _ => list.push(window),
                 }
             }
@@ -227,14 +212,7 @@ impl Engine {
         }
     }
 
-    fn run_rule(
-        &self,
-        r: usize,
-        buf: &[u8],
-        path: Option<&str>,
-        windows: &[(usize, usize)],
-        out: &mut Vec<Match>,
-    ) {
+    fn run_rule(&self, r: usize, buf: &[u8], path: Option<&str>, windows: &[(usize, usize)], out: &mut Vec<Match>) {
         let compiled = &self.rules[r];
         // A rule that fails to compile was reported by validation; a scan skips it.
         let Ok(regex) = compiled.regex() else { return };
@@ -259,11 +237,7 @@ impl Engine {
                 };
                 let (start, end) = (ws + secret.start(), ws + secret.end());
                 // Overlapping windows may find the same match twice.
-                if start < seen_end
-                    && out
-                        .iter()
-                        .any(|m| m.rule == r && m.start == start && m.end == end)
-                {
+                if start < seen_end && out.iter().any(|m| m.rule == r && m.start == start && m.end == end) {
                     continue;
                 }
                 let secret_text = String::from_utf8_lossy(secret.as_bytes()).into_owned();
@@ -275,26 +249,15 @@ impl Engine {
                     if name != "secret"
                         && let Some(m) = caps.name(name)
                     {
-                        groups.insert(
-                            name.to_string(),
-                            String::from_utf8_lossy(m.as_bytes()).into_owned(),
-                        );
+                        groups.insert(name.to_string(), String::from_utf8_lossy(m.as_bytes()).into_owned());
                     }
                 }
-                let whole = caps
-                    .get(0)
-                    .map_or((start, end), |m| (ws + m.start(), ws + m.end()));
+                let whole = caps.get(0).map_or((start, end), |m| (ws + m.start(), ws + m.end()));
                 if !apply_contexts(contexts, buf, whole, path, &mut groups) {
                     continue;
                 }
                 seen_end = seen_end.max(end);
-                out.push(Match {
-                    rule: r,
-                    start,
-                    end,
-                    secret: secret_text,
-                    groups,
-                });
+                out.push(Match { rule: r, start, end, secret: secret_text, groups });
             }
         }
     }
@@ -319,10 +282,7 @@ impl Engine {
 
 impl CompiledRule {
     fn regex(&self) -> Result<&Regex, String> {
-        self.regex
-            .get_or_init(|| build_regex(&self.rule.pattern))
-            .as_ref()
-            .map_err(Clone::clone)
+        self.regex.get_or_init(|| build_regex(&self.rule.pattern)).as_ref().map_err(Clone::clone)
     }
 
     fn contexts(&self) -> Result<&Vec<CompiledContext>, String> {
@@ -333,8 +293,7 @@ impl CompiledRule {
                     .iter()
                     .map(|c| {
                         Ok(CompiledContext {
-                            regex: build_regex(&c.pattern)
-                                .map_err(|e| format!("context pattern: {e}"))?,
+                            regex: build_regex(&c.pattern).map_err(|e| format!("context pattern: {e}"))?,
                             reject: c
                                 .reject
                                 .as_deref()
@@ -354,14 +313,7 @@ impl CompiledRule {
 
     fn path_regex(&self) -> Result<Option<&Regex>, String> {
         self.path
-            .get_or_init(|| {
-                self.rule
-                    .path
-                    .as_deref()
-                    .map(build_regex)
-                    .transpose()
-                    .map_err(|e| format!("path: {e}"))
-            })
+            .get_or_init(|| self.rule.path.as_deref().map(build_regex).transpose().map_err(|e| format!("path: {e}")))
             .as_ref()
             .map(Option::as_ref)
             .map_err(Clone::clone)
@@ -498,8 +450,7 @@ mod tests {
 
     fn engine(toml_text: &str) -> Engine {
         let mut set = RuleSet::default();
-        set.add_file("test.toml", toml_text)
-            .expect("test rules parse");
+        set.add_file("test.toml", toml_text).expect("test rules parse");
         Engine::new(&set)
     }
 
@@ -523,13 +474,7 @@ negative_examples = ["dmo_xxxxxxxxxxxxxxxxxxxx"]
         let m = e.scan(b"a\nkey: DMO_ no\nx dmo_Ab3De5Gh7Jk9Mn1Pq3St y\n", None);
         assert_eq!(m.len(), 1);
         assert_eq!(m[0].secret, "dmo_Ab3De5Gh7Jk9Mn1Pq3St");
-        assert_eq!(
-            line_col(
-                b"a\nkey: DMO_ no\nx dmo_Ab3De5Gh7Jk9Mn1Pq3St y\n",
-                m[0].start
-            ),
-            (3, 3)
-        );
+        assert_eq!(line_col(b"a\nkey: DMO_ no\nx dmo_Ab3De5Gh7Jk9Mn1Pq3St y\n", m[0].start), (3, 3));
     }
 
     #[test]

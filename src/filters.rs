@@ -133,16 +133,10 @@ pub fn placeholder_reason(value: &str) -> Option<Rejection> {
     if REFERENCE_MARKERS.iter().any(|m| lower.contains(m)) {
         return Some(Rejection::Reference);
     }
-    if (lower.starts_with('<') && lower.ends_with('>'))
-        || (lower.starts_with('[') && lower.ends_with(']'))
-    {
+    if (lower.starts_with('<') && lower.ends_with('>')) || (lower.starts_with('[') && lower.ends_with(']')) {
         return Some(Rejection::Placeholder);
     }
-    if lower.starts_with('$')
-        && lower[1..]
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_')
-    {
+    if lower.starts_with('$') && lower[1..].chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
         return Some(Rejection::Reference);
     }
     if PUBLISHED_EXAMPLES.iter().any(|p| value.contains(p)) {
@@ -181,16 +175,8 @@ fn is_repetitive(bytes: &[u8]) -> bool {
     let (mut same, mut up, mut down) = (1, 1, 1);
     for w in bytes.windows(2) {
         same = if w[1] == w[0] { same + 1 } else { 1 };
-        up = if w[1] == w[0].wrapping_add(1) && w[0].is_ascii_alphanumeric() {
-            up + 1
-        } else {
-            1
-        };
-        down = if w[1].wrapping_add(1) == w[0] && w[0].is_ascii_alphanumeric() {
-            down + 1
-        } else {
-            1
-        };
+        up = if w[1] == w[0].wrapping_add(1) && w[0].is_ascii_alphanumeric() { up + 1 } else { 1 };
+        down = if w[1].wrapping_add(1) == w[0] && w[0].is_ascii_alphanumeric() { down + 1 } else { 1 };
         if same >= 7 || up >= 8 || down >= 8 {
             return true;
         }
@@ -256,11 +242,7 @@ pub fn crc32(data: &[u8]) -> u32 {
     for &b in data {
         crc ^= b as u32;
         for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
+            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
         }
     }
     !crc
@@ -287,20 +269,13 @@ mod tests {
             "%(password)s",
             "password",
         ] {
-            assert!(
-                placeholder_reason(v).is_some(),
-                "{v} should be a placeholder"
-            );
+            assert!(placeholder_reason(v).is_some(), "{v} should be a placeholder");
         }
     }
 
     #[test]
     fn real_looking_values_pass() {
-        for v in [
-            "Hq4vR9zLwT2mXy7pKd3sN8",
-            "kP9!rT#2vB%qW7zL4mN1",
-            "key-3f9a1c7e5b2d4068a1c3e5f7b9d2e4a6",
-        ] {
+        for v in ["Hq4vR9zLwT2mXy7pKd3sN8", "kP9!rT#2vB%qW7zL4mN1", "key-3f9a1c7e5b2d4068a1c3e5f7b9d2e4a6"] {
             assert_eq!(placeholder_reason(v), None, "{v}");
         }
     }

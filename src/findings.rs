@@ -179,21 +179,14 @@ pub fn group<'a>(rule_of: impl Fn(usize) -> &'a Rule, hits: Vec<Hit>) -> Vec<Fin
         }
     }
     for f in &mut findings {
-        f.locations.sort_by(|a, b| {
-            (&a.path, a.line, a.column, &a.blob).cmp(&(&b.path, b.line, b.column, &b.blob))
-        });
+        f.locations.sort_by(|a, b| (&a.path, a.line, a.column, &a.blob).cmp(&(&b.path, b.line, b.column, &b.blob)));
         let heads: Vec<bool> = f.locations.iter().filter_map(|l| l.in_head).collect();
         if !heads.is_empty() {
             f.history_only = Some(!heads.iter().any(|&h| h));
         }
     }
     findings.sort_by(|a, b| {
-        let first = |f: &Finding| {
-            f.locations
-                .first()
-                .map(|l| (l.path.clone(), l.line))
-                .unwrap_or_default()
-        };
+        let first = |f: &Finding| f.locations.first().map(|l| (l.path.clone(), l.line)).unwrap_or_default();
         (&a.rule_id, first(a)).cmp(&(&b.rule_id, first(b)))
     });
     findings
@@ -212,14 +205,8 @@ mod tests {
 
     #[test]
     fn fingerprint_depends_on_rule_and_secret_only() {
-        assert_eq!(
-            finding_fingerprint("a.b", "s"),
-            finding_fingerprint("a.b", "s")
-        );
-        assert_ne!(
-            finding_fingerprint("a.b", "s"),
-            finding_fingerprint("a.c", "s")
-        );
+        assert_eq!(finding_fingerprint("a.b", "s"), finding_fingerprint("a.b", "s"));
+        assert_ne!(finding_fingerprint("a.b", "s"), finding_fingerprint("a.c", "s"));
         assert_eq!(finding_fingerprint("a.b", "s").len(), 32);
     }
 }

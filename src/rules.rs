@@ -38,9 +38,7 @@ impl std::str::FromStr for Confidence {
             "low" => Ok(Confidence::Low),
             "medium" => Ok(Confidence::Medium),
             "high" => Ok(Confidence::High),
-            other => Err(format!(
-                "unknown confidence {other:?} (expected low, medium or high)"
-            )),
+            other => Err(format!("unknown confidence {other:?} (expected low, medium or high)")),
         }
     }
 }
@@ -183,11 +181,7 @@ pub enum RuleError {
     #[error("{file}: {message}")]
     Parse { file: String, message: String },
     #[error("{file}: rule {rule}: {message}")]
-    Invalid {
-        file: String,
-        rule: String,
-        message: String,
-    },
+    Invalid { file: String, rule: String, message: String },
 }
 
 /// A rule together with the file it came from.
@@ -228,10 +222,7 @@ impl RuleSet {
                 });
             }
         }
-        self.rules.extend(parsed.into_iter().map(|rule| LoadedRule {
-            rule,
-            file: file.to_string(),
-        }));
+        self.rules.extend(parsed.into_iter().map(|rule| LoadedRule { rule, file: file.to_string() }));
         Ok(())
     }
 
@@ -247,10 +238,7 @@ impl RuleSet {
                     message: "duplicate rule id".into(),
                 });
             }
-            let loaded = LoadedRule {
-                rule,
-                file: file.to_string(),
-            };
+            let loaded = LoadedRule { rule, file: file.to_string() };
             match self.rules.iter_mut().find(|r| r.rule.id == loaded.rule.id) {
                 Some(existing) => *existing = loaded,
                 None => self.rules.push(loaded),
@@ -262,10 +250,8 @@ impl RuleSet {
     /// Reads and adds a rule file from disk (user rules).
     pub fn add_path(&mut self, path: &Path) -> Result<(), RuleError> {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| RuleError::Parse {
-            file: name.clone(),
-            message: format!("cannot read: {e}"),
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| RuleError::Parse { file: name.clone(), message: format!("cannot read: {e}") })?;
         self.add_file_overriding(&name, &text)
     }
 
@@ -288,10 +274,8 @@ impl RuleSet {
 }
 
 fn parse_rule_file(file: &str, text: &str) -> Result<Vec<Rule>, RuleError> {
-    let parsed: RuleFile = toml::from_str(text).map_err(|e| RuleError::Parse {
-        file: file.to_string(),
-        message: e.to_string(),
-    })?;
+    let parsed: RuleFile =
+        toml::from_str(text).map_err(|e| RuleError::Parse { file: file.to_string(), message: e.to_string() })?;
     for rule in &parsed.rules {
         check_shape(file, rule)?;
     }
@@ -300,35 +284,18 @@ fn parse_rule_file(file: &str, text: &str) -> Result<Vec<Rule>, RuleError> {
 
 /// Structural checks that need no regex compilation (cheap, run at every load).
 fn check_shape(file: &str, rule: &Rule) -> Result<(), RuleError> {
-    let invalid = |message: String| RuleError::Invalid {
-        file: file.to_string(),
-        rule: rule.id.clone(),
-        message,
-    };
+    let invalid = |message: String| RuleError::Invalid { file: file.to_string(), rule: rule.id.clone(), message };
     let id_ok = !rule.id.is_empty()
         && rule.id.contains('.')
-        && rule
-            .id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'));
+        && rule.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_'));
     if !id_ok {
-        return Err(invalid(
-            "id must be lowercase, dotted (provider.kind) and use only [a-z0-9._-]".into(),
-        ));
+        return Err(invalid("id must be lowercase, dotted (provider.kind) and use only [a-z0-9._-]".into()));
     }
     if rule.keywords.is_empty() && rule.no_keywords_because.is_none() {
-        return Err(invalid(
-            "has no keywords; add some or say why in no_keywords_because".into(),
-        ));
+        return Err(invalid("has no keywords; add some or say why in no_keywords_because".into()));
     }
-    if let Some(k) = rule
-        .keywords
-        .iter()
-        .find(|k| k.is_empty() || k.to_ascii_lowercase() != **k)
-    {
-        return Err(invalid(format!(
-            "keyword {k:?} must be a non-empty lowercase literal"
-        )));
+    if let Some(k) = rule.keywords.iter().find(|k| k.is_empty() || k.to_ascii_lowercase() != **k) {
+        return Err(invalid(format!("keyword {k:?} must be a non-empty lowercase literal")));
     }
     if !rule.pattern.contains("(?P<secret>") && !rule.pattern.contains("(?<secret>") {
         return Err(invalid("pattern has no named group `secret`".into()));

@@ -99,11 +99,7 @@ pub struct LocalResults<'a> {
 
 impl<'a> LocalResults<'a> {
     pub fn new(shared: &'a Mutex<(Vec<Hit>, ScanStats)>) -> Self {
-        LocalResults {
-            hits: Vec::new(),
-            stats: ScanStats::default(),
-            shared,
-        }
+        LocalResults { hits: Vec::new(), stats: ScanStats::default(), shared }
     }
 }
 
@@ -129,42 +125,29 @@ impl Progress {
     pub fn new(enabled: bool, what: &str) -> Progress {
         let enabled = enabled && std::io::IsTerminal::is_terminal(&std::io::stderr());
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
-        if let Ok(style) = ProgressStyle::with_template(&format!(
-            "{{spinner}} {{pos}} {what} {{msg}} [{{elapsed}}] {{per_sec}}"
-        )) {
+        if let Ok(style) =
+            ProgressStyle::with_template(&format!("{{spinner}} {{pos}} {what} {{msg}} [{{elapsed}}] {{per_sec}}"))
+        {
             bar.set_style(style);
         }
-        Progress {
-            bar,
-            started: Instant::now(),
-            enabled,
-        }
+        Progress { bar, started: Instant::now(), enabled }
     }
 
     pub fn hidden() -> Progress {
-        Progress {
-            bar: ProgressBar::hidden(),
-            started: Instant::now(),
-            enabled: false,
-        }
+        Progress { bar: ProgressBar::hidden(), started: Instant::now(), enabled: false }
     }
 
     /// Counts one unit of work.
     pub fn inc(&self, n: u64) {
         self.bar.inc(n);
-        if self.enabled
-            && self.bar.is_hidden()
-            && self.started.elapsed() > Duration::from_millis(300)
-        {
+        if self.enabled && self.bar.is_hidden() && self.started.elapsed() > Duration::from_millis(300) {
             self.bar.set_draw_target(ProgressDrawTarget::stderr());
         }
     }
 
     pub fn set_length(&self, len: u64) {
         self.bar.set_length(len);
-        if let Ok(style) =
-            ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} [{elapsed}/{eta}]")
-        {
+        if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} [{elapsed}/{eta}]") {
             self.bar.set_style(style);
         }
     }
@@ -194,29 +177,26 @@ pub fn locate(
             (line, column, end_line, end_column)
         })
         .collect();
-    matches
-        .into_iter()
-        .zip(positions)
-        .map(move |(m, (line, column, end_line, end_column))| Hit {
-            rule: m.rule,
-            secret: m.secret,
-            groups: m.groups,
-            location: Location {
-                kind,
-                path: path.to_string(),
-                line,
-                column,
-                end_line,
-                end_column,
-                byte_start: m.start,
-                byte_end: m.end,
-                blob: blob.map(str::to_string),
-                commit: None,
-                in_head: None,
-                decoded: None,
-                fingerprint: String::new(),
-            },
-        })
+    matches.into_iter().zip(positions).map(move |(m, (line, column, end_line, end_column))| Hit {
+        rule: m.rule,
+        secret: m.secret,
+        groups: m.groups,
+        location: Location {
+            kind,
+            path: path.to_string(),
+            line,
+            column,
+            end_line,
+            end_column,
+            byte_start: m.start,
+            byte_end: m.end,
+            blob: blob.map(str::to_string),
+            commit: None,
+            in_head: None,
+            decoded: None,
+            fingerprint: String::new(),
+        },
+    })
 }
 
 /// Whether the start of a buffer looks binary (a NUL byte in the first 8 KiB,

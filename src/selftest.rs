@@ -32,11 +32,7 @@ pub fn run(set: &RuleSet, only: impl Fn(&str) -> bool) -> Vec<SelfTestFailure> {
         if !only(&loaded.file) {
             continue;
         }
-        let fail = |message: String| SelfTestFailure {
-            file: loaded.file.clone(),
-            rule: rule.id.clone(),
-            message,
-        };
+        let fail = |message: String| SelfTestFailure { file: loaded.file.clone(), rule: rule.id.clone(), message };
         if let Err(e) = engine.compile_all_for(index) {
             failures.push(fail(e));
             continue;
@@ -46,10 +42,8 @@ pub fn run(set: &RuleSet, only: impl Fn(&str) -> bool) -> Vec<SelfTestFailure> {
             let ours: Vec<_> = found.iter().filter(|m| m.rule == index).collect();
             match ours.iter().find(|m| m.secret == ex.secret) {
                 None => {
-                    let got: Vec<String> = found
-                        .iter()
-                        .map(|m| format!("{} -> {:?}", engine.rule(m.rule).id, m.secret))
-                        .collect();
+                    let got: Vec<String> =
+                        found.iter().map(|m| format!("{} -> {:?}", engine.rule(m.rule).id, m.secret)).collect();
                     failures.push(fail(format!(
                         "example {:?} should yield secret {:?}; got [{}]",
                         ex.input,
@@ -73,11 +67,7 @@ pub fn run(set: &RuleSet, only: impl Fn(&str) -> bool) -> Vec<SelfTestFailure> {
         for neg in &rule.negative_examples {
             let found = engine.scan(neg.input().as_bytes(), neg.path());
             if let Some(m) = found.iter().find(|m| m.rule == index) {
-                failures.push(fail(format!(
-                    "negative example {:?} matched {:?}",
-                    neg.input(),
-                    m.secret
-                )));
+                failures.push(fail(format!("negative example {:?} matched {:?}", neg.input(), m.secret)));
             }
         }
     }
@@ -93,11 +83,6 @@ mod tests {
         let set = RuleSet::builtin().expect("built-in rules load");
         let failures = run(&set, |_| true);
         let text: Vec<String> = failures.iter().map(ToString::to_string).collect();
-        assert!(
-            failures.is_empty(),
-            "{} rule self-test failures:\n{}",
-            failures.len(),
-            text.join("\n")
-        );
+        assert!(failures.is_empty(), "{} rule self-test failures:\n{}", failures.len(), text.join("\n"));
     }
 }

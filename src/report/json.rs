@@ -41,10 +41,7 @@ pub struct JsonReport {
 }
 
 fn tool() -> ToolInfo {
-    ToolInfo {
-        name: "leakhound".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-    }
+    ToolInfo { name: "leakhound".into(), version: env!("CARGO_PKG_VERSION").into() }
 }
 
 fn summary(report: &Report<'_>) -> Summary {
@@ -84,24 +81,12 @@ pub fn render_lines(report: &Report<'_>) -> String {
     let mut out = String::new();
     for f in report.findings {
         out.push_str(
-            &serde_json::to_string(&Line {
-                kind: "finding",
-                version: JSON_VERSION,
-                body: f,
-            })
-            .unwrap_or_default(),
+            &serde_json::to_string(&Line { kind: "finding", version: JSON_VERSION, body: f }).unwrap_or_default(),
         );
         out.push('\n');
     }
     let s = summary(report);
-    out.push_str(
-        &serde_json::to_string(&Line {
-            kind: "summary",
-            version: JSON_VERSION,
-            body: s,
-        })
-        .unwrap_or_default(),
-    );
+    out.push_str(&serde_json::to_string(&Line { kind: "summary", version: JSON_VERSION, body: s }).unwrap_or_default());
     out.push('\n');
     out
 }

@@ -10,9 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::json;
 use serde_sarif::sarif::{
-    ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, PropertyBag,
-    Region, ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif, Tool,
-    ToolComponent, VersionControlDetails,
+    ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, PropertyBag, Region,
+    ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif, Tool, ToolComponent, VersionControlDetails,
 };
 
 use super::Report;
@@ -24,19 +23,12 @@ pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 pub fn render(report: &Report<'_>) -> String {
     let fired: BTreeSet<&str> = report.findings.iter().map(|f| f.rule_id.as_str()).collect();
     let rule_ids: Vec<&str> = fired.into_iter().collect();
-    let descriptors: Vec<ReportingDescriptor> = rule_ids
-        .iter()
-        .map(|id| descriptor(id, report.rules.get(id).copied()))
-        .collect();
+    let descriptors: Vec<ReportingDescriptor> =
+        rule_ids.iter().map(|id| descriptor(id, report.rules.get(id).copied())).collect();
     let results: Vec<SarifResult> = report
         .findings
         .iter()
-        .map(|f| {
-            result(
-                f,
-                rule_ids.iter().position(|id| *id == f.rule_id).unwrap_or(0),
-            )
-        })
+        .map(|f| result(f, rule_ids.iter().position(|id| *id == f.rule_id).unwrap_or(0)))
         .collect();
 
     let driver = ToolComponent::builder()
@@ -47,12 +39,7 @@ pub fn render(report: &Report<'_>) -> String {
         .rules(descriptors)
         .build();
     let mut run_props = BTreeMap::new();
-    let skipped: BTreeMap<&str, u64> = report
-        .stats
-        .skipped
-        .iter()
-        .map(|(k, v)| (k.as_str(), *v))
-        .collect();
+    let skipped: BTreeMap<&str, u64> = report.stats.skipped.iter().map(|(k, v)| (k.as_str(), *v)).collect();
     run_props.insert("skipped".to_string(), json!(skipped));
     run_props.insert("scanned".to_string(), json!(report.stats.scanned));
     run_props.insert("bytesScanned".to_string(), json!(report.stats.bytes));
@@ -62,25 +49,15 @@ pub fn render(report: &Report<'_>) -> String {
         .tool(Tool::builder().driver(driver).build())
         .results(results)
         .column_kind(json!("utf16CodeUnits"))
-        .properties(
-            PropertyBag::builder()
-                .additional_properties(run_props)
-                .build(),
-        )
+        .properties(PropertyBag::builder().additional_properties(run_props).build())
         .build();
     if let Some(repo) = &report.repository {
-        let mut vcs = VersionControlDetails::builder()
-            .repository_uri(repo.uri.clone())
-            .build();
+        let mut vcs = VersionControlDetails::builder().repository_uri(repo.uri.clone()).build();
         vcs.revision_id = repo.revision.clone();
         vcs.branch = repo.branch.clone();
         run.version_control_provenance = Some(vec![vcs]);
     }
-    let sarif = Sarif::builder()
-        .schema(SARIF_SCHEMA)
-        .version(json!("2.1.0"))
-        .runs(vec![run])
-        .build();
+    let sarif = Sarif::builder().schema(SARIF_SCHEMA).version(json!("2.1.0")).runs(vec![run]).build();
     let mut out = serde_json::to_string_pretty(&sarif).unwrap_or_default();
     out.push('\n');
     out
@@ -106,25 +83,14 @@ fn descriptor(id: &str, rule: Option<&Rule>) -> ReportingDescriptor {
         rule.id,
         rule.provider,
         rule.remediation.trim(),
-        if refs.is_empty() {
-            String::new()
-        } else {
-            format!("**References:**\n{}\n", refs.join("\n"))
-        }
+        if refs.is_empty() { String::new() } else { format!("**References:**\n{}\n", refs.join("\n")) }
     );
     let text = format!("{what} How to fix: {}", rule.remediation.trim());
-    let mut tags = vec![
-        "security".to_string(),
-        "secret".to_string(),
-        rule.provider.clone(),
-    ];
+    let mut tags = vec!["security".to_string(), "secret".to_string(), rule.provider.clone()];
     tags.extend(rule.tags.iter().cloned());
     tags.dedup();
     let mut props = BTreeMap::new();
-    props.insert(
-        "security-severity".to_string(),
-        json!(security_severity(rule.confidence)),
-    );
+    props.insert("security-severity".to_string(), json!(security_severity(rule.confidence)));
     props.insert("confidence".to_string(), json!(rule.confidence.to_string()));
     props.insert(
         "precision".to_string(),
@@ -137,24 +103,10 @@ fn descriptor(id: &str, rule: Option<&Rule>) -> ReportingDescriptor {
     let mut d = ReportingDescriptor::builder()
         .id(id)
         .name(pascal_name(id))
-        .short_description(
-            MultiformatMessageString::builder()
-                .text(rule.name.clone())
-                .build(),
-        )
+        .short_description(MultiformatMessageString::builder().text(rule.name.clone()).build())
         .full_description(MultiformatMessageString::builder().text(what).build())
-        .help(
-            MultiformatMessageString::builder()
-                .text(text)
-                .markdown(markdown)
-                .build(),
-        )
-        .properties(
-            PropertyBag::builder()
-                .tags(tags)
-                .additional_properties(props)
-                .build(),
-        )
+        .help(MultiformatMessageString::builder().text(text).markdown(markdown).build())
+        .properties(PropertyBag::builder().tags(tags).additional_properties(props).build())
         .build();
     d.help_uri = rule.references.first().cloned();
     d
@@ -165,9 +117,7 @@ fn pascal_name(id: &str) -> String {
     id.split(['.', '-', '_'])
         .map(|part| {
             let mut c = part.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
+            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
         })
         .collect()
 }
@@ -175,12 +125,7 @@ fn pascal_name(id: &str) -> String {
 fn result(f: &Finding, rule_index: usize) -> SarifResult {
     // Prefer a location present at HEAD as primary: code scanning shows it.
     let mut locs: Vec<&FindingLocation> = f.locations.iter().collect();
-    locs.sort_by_key(|l| {
-        (
-            l.in_head == Some(false),
-            l.kind == LocationKind::CommitMessage,
-        )
-    });
+    locs.sort_by_key(|l| (l.in_head == Some(false), l.kind == LocationKind::CommitMessage));
     let level = match f.confidence {
         Confidence::High => ResultLevel::Error,
         _ => ResultLevel::Warning,
@@ -194,12 +139,8 @@ fn result(f: &Finding, rule_index: usize) -> SarifResult {
     }
     text.push('.');
     let primary = locs.first().map(|l| sarif_location(l, None));
-    let related: Vec<Location> = locs
-        .iter()
-        .enumerate()
-        .skip(1)
-        .map(|(i, l)| sarif_location(l, Some(i as i64)))
-        .collect();
+    let related: Vec<Location> =
+        locs.iter().enumerate().skip(1).map(|(i, l)| sarif_location(l, Some(i as i64))).collect();
     let mut fps = BTreeMap::new();
     fps.insert(FINGERPRINT_NAME.to_string(), f.fingerprint.clone());
     let mut props = BTreeMap::new();
@@ -210,11 +151,7 @@ fn result(f: &Finding, rule_index: usize) -> SarifResult {
     }
     let commits: Vec<_> = locs
         .iter()
-        .filter_map(|l| {
-            l.commit
-                .as_ref()
-                .map(|c| json!({"path": l.path, "commit": c.id, "date": c.date}))
-        })
+        .filter_map(|l| l.commit.as_ref().map(|c| json!({"path": l.path, "commit": c.id, "date": c.date})))
         .collect();
     if !commits.is_empty() {
         props.insert("introducedBy".to_string(), json!(commits));
@@ -241,18 +178,9 @@ fn sarif_location(l: &FindingLocation, id: Option<i64>) -> Location {
         .end_line(l.end_line as i64)
         .end_column(l.end_column.max(1) as i64)
         .build();
-    let uri = if l.kind == LocationKind::CommitMessage {
-        format!("{}", l.path)
-    } else {
-        l.path.clone()
-    };
+    let uri = if l.kind == LocationKind::CommitMessage { format!("{}", l.path) } else { l.path.clone() };
     let physical = PhysicalLocation::builder()
-        .artifact_location(
-            ArtifactLocation::builder()
-                .uri(uri)
-                .uri_base_id("%SRCROOT%")
-                .build(),
-        )
+        .artifact_location(ArtifactLocation::builder().uri(uri).uri_base_id("%SRCROOT%").build())
         .region(region)
         .build();
     let mut loc = Location::builder().physical_location(physical).build();

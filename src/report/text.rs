@@ -14,11 +14,7 @@ struct Paint {
 
 impl Paint {
     fn wrap(&self, code: &str, s: &str) -> String {
-        if self.on {
-            format!("\x1b[{code}m{s}\x1b[0m")
-        } else {
-            s.to_string()
-        }
+        if self.on { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
     }
     fn bold(&self, s: &str) -> String {
         self.wrap("1", s)
@@ -53,12 +49,7 @@ fn finding_block(out: &mut String, p: &Paint, report: &Report<'_>, f: &Finding) 
         Confidence::Medium => p.yellow("medium"),
         Confidence::Low => p.dim("low"),
     };
-    let _ = writeln!(
-        out,
-        "{}  {}  confidence: {conf}",
-        p.bold(&f.rule_name),
-        p.dim(&f.rule_id)
-    );
+    let _ = writeln!(out, "{}  {}  confidence: {conf}", p.bold(&f.rule_name), p.dim(&f.rule_id));
     let _ = writeln!(out, "  secret:      {}", f.secret_redacted);
     for (k, v) in &f.groups {
         let _ = writeln!(out, "  {:<12} {}", format!("{k}:"), v);
@@ -73,14 +64,7 @@ fn finding_block(out: &mut String, p: &Paint, report: &Report<'_>, f: &Finding) 
         }
         if let Some(c) = &loc.commit {
             let short = &c.id[..c.id.len().min(10)];
-            let _ = write!(
-                line,
-                "  {} {} <{}> {}",
-                p.dim("commit"),
-                short,
-                c.author_name,
-                c.author_email
-            );
+            let _ = write!(line, "  {} {} <{}> {}", p.dim("commit"), short, c.author_name, c.author_email);
             let _ = write!(line, " {}", c.date);
         }
         if loc.in_head == Some(false) {
@@ -95,9 +79,7 @@ fn finding_block(out: &mut String, p: &Paint, report: &Report<'_>, f: &Finding) 
         let _ = writeln!(
             out,
             "  {}",
-            p.yellow(
-                "lives only in history: deleting the line did not un-leak it; rotate the credential"
-            )
+            p.yellow("lives only in history: deleting the line did not un-leak it; rotate the credential")
         );
     }
     if let Some(rule) = report.rules.get(f.rule_id.as_str()) {
@@ -131,20 +113,11 @@ fn summary_line(p: &Paint, findings: &[Finding], stats: &ScanStats) -> String {
         let _ = write!(s, " · {} commit messages", stats.commit_messages);
     }
     if !stats.skipped.is_empty() {
-        let parts: Vec<String> = stats
-            .skipped
-            .iter()
-            .map(|(r, n)| format!("{n} {}", r.as_str()))
-            .collect();
+        let parts: Vec<String> = stats.skipped.iter().map(|(r, n)| format!("{n} {}", r.as_str())).collect();
         let _ = write!(s, " · skipped: {}", parts.join(", "));
     }
     if !stats.errors.is_empty() {
-        let _ = write!(
-            s,
-            " · {} error{} (see stderr)",
-            stats.errors.len(),
-            plural(stats.errors.len())
-        );
+        let _ = write!(s, " · {} error{} (see stderr)", stats.errors.len(), plural(stats.errors.len()));
     }
     s.push('\n');
     for note in &stats.notes {
@@ -165,9 +138,5 @@ pub fn human_bytes(n: u64) -> String {
         v /= 1000.0;
         u += 1;
     }
-    if u == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
+    if u == 0 { format!("{n} B") } else { format!("{v:.1} {}", UNITS[u]) }
 }

@@ -12,9 +12,7 @@ use ignore::{WalkBuilder, WalkState};
 
 use crate::engine::{Engine, Scratch};
 use crate::findings::{Hit, LocationKind};
-use crate::scan::{
-    LocalResults, Progress, ScanStats, SkipReason, is_lfs_pointer, locate, looks_binary,
-};
+use crate::scan::{LocalResults, Progress, ScanStats, SkipReason, is_lfs_pointer, locate, looks_binary};
 
 /// Settings of a working-tree walk.
 #[derive(Debug, Clone)]
@@ -27,32 +25,16 @@ pub struct WalkOptions {
 }
 
 /// Scans every file under `root` (or `root` itself when it is a file).
-pub fn scan_tree(
-    engine: &Engine,
-    root: &Path,
-    opts: &WalkOptions,
-    progress: &Progress,
-) -> (Vec<Hit>, ScanStats) {
+pub fn scan_tree(engine: &Engine, root: &Path, opts: &WalkOptions, progress: &Progress) -> (Vec<Hit>, ScanStats) {
     let shared = Mutex::new((Vec::new(), ScanStats::default()));
     let mut stats_errors = Vec::new();
     match std::fs::metadata(root) {
         Err(e) => stats_errors.push(format!("{}: {e}", root.display())),
         Ok(meta) if meta.is_file() => {
             let mut local = LocalResults::new(&shared);
-            let name = root.file_name().map_or_else(
-                || root.display().to_string(),
-                |n| n.to_string_lossy().into_owned(),
-            );
-            scan_file(
-                engine,
-                root,
-                &name,
-                opts,
-                &mut Vec::new(),
-                &mut Scratch::default(),
-                &mut local,
-                progress,
-            );
+            let name =
+                root.file_name().map_or_else(|| root.display().to_string(), |n| n.to_string_lossy().into_owned());
+            scan_file(engine, root, &name, opts, &mut Vec::new(), &mut Scratch::default(), &mut local, progress);
         }
         Ok(_) => walk(engine, root, opts, &shared, progress),
     }
@@ -62,13 +44,7 @@ pub fn scan_tree(
     (hits, stats)
 }
 
-fn walk(
-    engine: &Engine,
-    root: &Path,
-    opts: &WalkOptions,
-    shared: &Mutex<(Vec<Hit>, ScanStats)>,
-    progress: &Progress,
-) {
+fn walk(engine: &Engine, root: &Path, opts: &WalkOptions, shared: &Mutex<(Vec<Hit>, ScanStats)>, progress: &Progress) {
     let mut builder = WalkBuilder::new(root);
     builder
         .threads(opts.threads)
@@ -100,16 +76,7 @@ fn walk(
             if opts.exclude.as_ref().is_some_and(|g| g.is_match(&rel)) {
                 return WalkState::Continue;
             }
-            scan_file(
-                engine,
-                path,
-                &rel,
-                opts,
-                &mut buf,
-                &mut scratch,
-                &mut local,
-                progress,
-            );
+            scan_file(engine, path, &rel, opts, &mut buf, &mut scratch, &mut local, progress);
             WalkState::Continue
         })
     });
@@ -131,10 +98,7 @@ fn scan_file(
     let mut file = match File::open(path) {
         Ok(f) => f,
         Err(e) => {
-            local
-                .stats
-                .errors
-                .push(format!("{}: cannot open: {e}", path.display()));
+            local.stats.errors.push(format!("{}: cannot open: {e}", path.display()));
             local.stats.skip(SkipReason::Unreadable);
             return;
         }
@@ -147,10 +111,7 @@ fn scan_file(
     buf.clear();
     // Read at most one byte past the cap, in case the file grew since stat.
     if let Err(e) = (&mut file).take(opts.max_file_size + 1).read_to_end(buf) {
-        local
-            .stats
-            .errors
-            .push(format!("{}: cannot read: {e}", path.display()));
+        local.stats.errors.push(format!("{}: cannot read: {e}", path.display()));
         local.stats.skip(SkipReason::Unreadable);
         return;
     }
@@ -170,9 +131,7 @@ fn scan_file(
     local.stats.bytes += buf.len() as u64;
     let matches = engine.scan_with(buf, Some(rel), scratch);
     if !matches.is_empty() {
-        local
-            .hits
-            .extend(locate(buf, matches, rel, LocationKind::File, None));
+        local.hits.extend(locate(buf, matches, rel, LocationKind::File, None));
     }
 }
 
@@ -180,11 +139,7 @@ fn scan_file(
 fn relative(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
     let text = rel.to_string_lossy();
-    if std::path::MAIN_SEPARATOR == '/' {
-        text.into_owned()
-    } else {
-        text.replace(std::path::MAIN_SEPARATOR, "/")
-    }
+    if std::path::MAIN_SEPARATOR == '/' { text.into_owned() } else { text.replace(std::path::MAIN_SEPARATOR, "/") }
 }
 
 fn walk_error_message(err: &ignore::Error) -> String {
@@ -208,8 +163,5 @@ pub fn scan_stdin(engine: &Engine) -> (Vec<Hit>, ScanStats) {
     stats.scanned = 1;
     stats.bytes = buf.len() as u64;
     let matches = engine.scan(&buf, None);
-    (
-        locate(&buf, matches, "-", LocationKind::File, None).collect(),
-        stats,
-    )
+    (locate(&buf, matches, "-", LocationKind::File, None).collect(), stats)
 }

@@ -25,16 +25,8 @@ pub struct GitScan {
     pub repo: RepoInfo,
 }
 
-pub fn scan_history(
-    _engine: &Engine,
-    path: &Path,
-    _opts: &GitOptions,
-    _progress: &Progress,
-) -> Result<GitScan> {
-    bail!(
-        "{}: git history scanning is not implemented yet",
-        path.display()
-    )
+pub fn scan_history(_engine: &Engine, path: &Path, _opts: &GitOptions, _progress: &Progress) -> Result<GitScan> {
+    bail!("{}: git history scanning is not implemented yet", path.display())
 }
 
 pub fn scan_range(
@@ -44,10 +36,7 @@ pub fn scan_range(
     _opts: &GitOptions,
     _progress: &Progress,
 ) -> Result<GitScan> {
-    bail!(
-        "{}: git range scanning is not implemented yet",
-        path.display()
-    )
+    bail!("{}: git range scanning is not implemented yet", path.display())
 }
 
 pub fn scan_staged(_engine: &Engine, path: &Path, _opts: &GitOptions) -> Result<GitScan> {
@@ -55,8 +44,5 @@ pub fn scan_staged(_engine: &Engine, path: &Path, _opts: &GitOptions) -> Result<
 }
 
 pub fn scan_unstaged(_engine: &Engine, path: &Path, _opts: &GitOptions) -> Result<GitScan> {
-    bail!(
-        "{}: unstaged scanning is not implemented yet",
-        path.display()
-    )
+    bail!("{}: unstaged scanning is not implemented yet", path.display())
 }
