@@ -91,6 +91,9 @@ pub struct ScanArgs {
     /// With --git: only objects reachable from refs (default: every object).
     #[arg(long)]
     pub reachable_only: bool,
+    /// With --git: decode every object but match nothing (benchmarks only).
+    #[arg(long, hide = true)]
+    pub decode_only: bool,
     /// Scan files that .gitignore and friends would skip.
     #[arg(long)]
     pub no_ignore: bool,
@@ -192,6 +195,7 @@ fn run_scan(args: ScanArgs) -> Result<i32> {
             max_blob_size: args.common.max_file_size,
             threads: threads(&args.common),
             reachable_only: args.reachable_only,
+            decode_only: args.decode_only,
         };
         let repo_path = Path::new(&args.path);
         let range = args.range.clone().or_else(|| args.since_commit.as_ref().map(|s| format!("{s}..HEAD")));
@@ -238,6 +242,7 @@ fn run_protect(args: ProtectArgs) -> Result<i32> {
         max_blob_size: args.common.max_file_size,
         threads: threads(&args.common),
         reachable_only: false,
+        decode_only: false,
     };
     let scan = if args.staged {
         sources::git::scan_staged(&engine, &args.repo, &opts)?
