@@ -9,12 +9,16 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 
+use crate::config::Settings;
 use crate::engine::Engine;
-use crate::findings::{self, Finding, Hit};
+use crate::findings::Hit;
 use crate::report::{self, Format, RenderOptions, RepoInfo, Report};
 use crate::rules::{Confidence, RuleSet};
 use crate::scan::{Progress, ScanStats};
 use crate::sources;
+use crate::suppress::{self, Suppressor};
+
+mod verify;
 
 /// Exit code when a scan found credentials (overridable with --exit-code).
 pub const EXIT_FINDINGS: i32 = 1;
@@ -37,6 +41,17 @@ pub enum Command {
     /// List or check detection rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Verify the secrets of a JSON report with their providers (read-only).
+    Verify(verify::VerifyReportArgs),
+    /// Revoke the live credentials of a JSON report (dry run unless --yes).
+    Revoke(verify::RevokeReportArgs),
+    /// List every host that verification and revocation may contact.
+    Providers(verify::ProvidersArgs),
+    /// Suppress findings by fingerprint (appends to .leakhoundignore).
+    Ignore(IgnoreArgs),
+    /// Create or import baselines (only new findings fail).
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
 }
 
 /// Flags shared by every command that scans and reports.
@@ -60,12 +75,26 @@ pub struct CommonArgs {
     /// Exit code to use when credentials are found.
     #[arg(long, value_name = "N", default_value_t = EXIT_FINDINGS)]
     pub exit_code: i32,
-    /// Files larger than this are skipped (e.g. 25MiB, 500KB, 1G).
-    #[arg(long, value_name = "SIZE", default_value = "25MiB", value_parser = parse_size)]
-    pub max_file_size: u64,
-    /// Report only findings at or above this confidence.
-    #[arg(long, value_name = "LEVEL", default_value = "low")]
-    pub min_confidence: Confidence,
+    /// Files larger than this are skipped (e.g. 25MiB, 500KB, 1G) [default: 25MiB].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_file_size: Option<u64>,
+    /// Report only findings at or above this confidence (low, medium, high) [default: low].
+    #[arg(long, value_name = "LEVEL")]
+    pub min_confidence: Option<Confidence>,
+    /// Configuration file (leakhound.toml format); trusted like the command line.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Trusted configuration for CI: the scanned repository's own leakhound.toml
+    /// and .leakhoundignore apply only as its `allow_repo_config` permits.
+    #[arg(long, value_name = "FILE", env = "LEAKHOUND_CONFIG")]
+    pub trusted_config: Option<PathBuf>,
+    /// Report only findings whose fingerprint is not in this baseline
+    /// (a leakhound baseline file or JSON report).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Ignore file of finding fingerprints [default: .leakhoundignore at the scanned root].
+    #[arg(long, value_name = "FILE")]
+    pub ignore_file: Option<PathBuf>,
     /// Extra rule files (a rule with a built-in id replaces it).
     #[arg(long = "rules", value_name = "FILE")]
     pub rule_files: Vec<PathBuf>,
@@ -98,6 +127,8 @@ pub struct ScanArgs {
     #[arg(long)]
     pub no_ignore: bool,
     #[command(flatten)]
+    pub verify: verify::ScanVerifyArgs,
+    #[command(flatten)]
     pub common: CommonArgs,
 }
 
@@ -114,6 +145,31 @@ pub struct ProtectArgs {
     pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct IgnoreArgs {
+    /// Finding fingerprints (from any report).
+    #[arg(required = true)]
+    pub fingerprints: Vec<String>,
+    /// Why these are not credentials (written as a comment).
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// The ignore file to append to.
+    #[arg(long, default_value = ".leakhoundignore")]
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Write a baseline from a leakhound JSON report: sorted, one finding per
+    /// line, no timestamps or line numbers; marks it merge=union in .gitattributes.
+    Create {
+        /// A report written with `leakhound scan --format json`.
+        report: PathBuf,
+        #[arg(long, short = 'o', default_value = ".leakhound-baseline.jsonl")]
+        output: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -159,17 +215,73 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Scan(args) => run_scan(args),
         Command::Protect(args) => run_protect(args),
         Command::Rules(cmd) => run_rules(cmd),
+        Command::Verify(a) => verify::run_report(&a.report, &a.flags, &a.out, crate::verify::RevokeMode::Off),
+        Command::Revoke(a) => {
+            let mode = if a.yes { crate::verify::RevokeMode::Perform } else { crate::verify::RevokeMode::DryRun };
+            verify::run_report(&a.report, &a.flags, &a.out, mode)
+        }
+        Command::Providers(a) => verify::run_providers(&a),
+        Command::Ignore(args) => {
+            let added = suppress::append_ignores(&args.file, &args.fingerprints, args.reason.as_deref())?;
+            println!("{}: {added} fingerprint{} added", args.file.display(), if added == 1 { "" } else { "s" });
+            Ok(0)
+        }
+        Command::Baseline(BaselineCommand::Create { report, output }) => {
+            let entries = suppress::entries_from_report(&report)?;
+            suppress::write_baseline(&output, &entries)?;
+            if suppress::ensure_union_merge(&output)? {
+                eprintln!("leakhound: marked {} merge=union in .gitattributes", output.display());
+            }
+            println!("{}: {} finding{}", output.display(), entries.len(), if entries.len() == 1 { "" } else { "s" });
+            Ok(0)
+        }
     }
 }
 
-fn load_rules(common: &CommonArgs) -> Result<RuleSet> {
+/// The default size cap, when neither the command line nor a configuration sets one.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 25 * 1024 * 1024;
+
+/// Rules, configuration and suppressions of one scan, resolved once.
+struct Setup {
+    set: RuleSet,
+    settings: Settings,
+    suppressor: Suppressor,
+    max_file_size: u64,
+}
+
+fn setup(common: &CommonArgs, root: Option<&Path>) -> Result<Setup> {
+    let settings = Settings::resolve(common.config.as_deref(), common.trusted_config.as_deref(), root)?;
     let mut set = RuleSet::builtin().context("built-in rules")?;
+    settings.apply_to_rules(&mut set)?;
     for file in &common.rule_files {
         set.add_path(file)?;
     }
-    let floor = common.min_confidence;
+    let floor = common.min_confidence.or(settings.min_confidence).unwrap_or(Confidence::Low);
     set.retain(|r| r.confidence >= floor);
-    Ok(set)
+    let mut suppressor = Suppressor { path_allow: settings.path_globs()?, ..Suppressor::default() };
+    let ignore_file = match (&common.ignore_file, root) {
+        (Some(f), _) => Some(f.clone()),
+        (None, Some(r)) if settings.repo_suppressions_allowed => {
+            Some(r.join(suppress::IGNORE_FILE_NAME)).filter(|p| p.is_file())
+        }
+        _ => None,
+    };
+    if let Some(f) = ignore_file {
+        suppressor.ignored = suppress::read_ignore_file(&f)?;
+    }
+    if let Some(b) = &common.baseline {
+        suppressor.baseline = suppress::read_baseline(b)?;
+    }
+    let max_file_size = common.max_file_size.or(settings.max_file_size).unwrap_or(DEFAULT_MAX_FILE_SIZE);
+    Ok(Setup { set, settings, suppressor, max_file_size })
+}
+
+/// The directory whose leakhound.toml and .leakhoundignore apply to a scan of `path`.
+fn config_root(path: &Path) -> Option<PathBuf> {
+    if path.as_os_str() == "-" {
+        return None;
+    }
+    if path.is_dir() { Some(path.to_path_buf()) } else { path.parent().map(Path::to_path_buf) }
 }
 
 fn threads(common: &CommonArgs) -> usize {
@@ -186,13 +298,13 @@ struct Outcome {
 }
 
 fn run_scan(args: ScanArgs) -> Result<i32> {
-    let set = load_rules(&args.common)?;
-    let engine = Engine::new(&set);
+    let setup = setup(&args.common, config_root(Path::new(&args.path)).as_deref())?;
+    let engine = Engine::new(&setup.set);
     let started = Instant::now();
     let progress_on = !args.common.quiet;
     let outcome = if args.git || args.range.is_some() || args.since_commit.is_some() {
         let opts = sources::git::GitOptions {
-            max_blob_size: args.common.max_file_size,
+            max_blob_size: setup.max_file_size,
             threads: threads(&args.common),
             reachable_only: args.reachable_only,
             decode_only: args.decode_only,
@@ -221,7 +333,7 @@ fn run_scan(args: ScanArgs) -> Result<i32> {
             bail!("{}: no such file or directory", root.display());
         }
         let opts = sources::fs::WalkOptions {
-            max_file_size: args.common.max_file_size,
+            max_file_size: setup.max_file_size,
             no_ignore: args.no_ignore,
             threads: threads(&args.common),
             exclude: None,
@@ -231,15 +343,15 @@ fn run_scan(args: ScanArgs) -> Result<i32> {
         progress.finish();
         Outcome { hits, stats, target: args.path.clone(), mode: "tree", repository: None }
     };
-    finish(&engine, &set, outcome, started, &args.common)
+    finish(&engine, &setup, outcome, started, &args.common, Some(&args.verify))
 }
 
 fn run_protect(args: ProtectArgs) -> Result<i32> {
-    let set = load_rules(&args.common)?;
-    let engine = Engine::new(&set);
+    let setup = setup(&args.common, Some(&args.repo))?;
+    let engine = Engine::new(&setup.set);
     let started = Instant::now();
     let opts = sources::git::GitOptions {
-        max_blob_size: args.common.max_file_size,
+        max_blob_size: setup.max_file_size,
         threads: threads(&args.common),
         reachable_only: false,
         decode_only: false,
@@ -256,14 +368,25 @@ fn run_protect(args: ProtectArgs) -> Result<i32> {
         mode: if args.staged { "staged" } else { "unstaged" },
         repository: Some(scan.repo),
     };
-    finish(&engine, &set, outcome, started, &args.common)
+    finish(&engine, &setup, outcome, started, &args.common, None)
 }
 
 /// Groups, renders and writes the report; reports errors once on stderr.
-fn finish(engine: &Engine, set: &RuleSet, outcome: Outcome, started: Instant, common: &CommonArgs) -> Result<i32> {
+fn finish(
+    engine: &Engine,
+    setup: &Setup,
+    outcome: Outcome,
+    started: Instant,
+    common: &CommonArgs,
+    verify_args: Option<&verify::ScanVerifyArgs>,
+) -> Result<i32> {
     let mut stats = outcome.stats;
     stats.duration = started.elapsed();
-    let mut findings: Vec<Finding> = findings::group(|i| engine.rule(i), outcome.hits);
+    stats.notes.extend(setup.settings.notes.iter().cloned());
+    let (mut findings, suppressed) = setup.suppressor.apply(outcome.hits, &setup.settings, |i| engine.rule(i));
+    if let Some(v) = verify_args {
+        verify::apply_to_scan(&mut findings, v)?;
+    }
     if common.redact {
         for f in &mut findings {
             f.secret = f.secret_redacted.clone();
@@ -275,7 +398,8 @@ fn finish(engine: &Engine, set: &RuleSet, outcome: Outcome, started: Instant, co
     let report = Report {
         findings: &findings,
         stats: &stats,
-        rules: set.rules.iter().map(|r| (r.rule.id.as_str(), &r.rule)).collect(),
+        rules: setup.set.rules.iter().map(|r| (r.rule.id.as_str(), &r.rule)).collect(),
+        suppressed: &suppressed,
         target: outcome.target,
         mode: outcome.mode,
         repository: outcome.repository,

@@ -75,6 +75,8 @@ pub struct Hit {
     pub secret: String,
     pub groups: BTreeMap<String, String>,
     pub location: Location,
+    /// The inline marker (`leakhound:allow`, ...) on the matched line, if any.
+    pub allow: Option<&'static str>,
 }
 
 /// One secret found by one rule, with every place it was seen.
@@ -94,6 +96,9 @@ pub struct Finding {
     /// history, and deleting the line did not un-leak it.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub history_only: Option<bool>,
+    /// Set by `--verify` / `leakhound verify`: live, invalid, revoked or unknown.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub verification: Option<crate::verify::Verification>,
 }
 
 /// Keyed hash of rule id and secret, independent of where it was found.
@@ -163,6 +168,7 @@ pub fn group<'a>(rule_of: impl Fn(usize) -> &'a Rule, hits: Vec<Hit>) -> Vec<Fin
                     groups: BTreeMap::new(),
                     locations: Vec::new(),
                     history_only: None,
+                    verification: None,
                 });
                 by_key.insert(key, findings.len() - 1);
                 findings.len() - 1

@@ -5,6 +5,7 @@
 //! Each module knows nothing of the stages after it.
 
 pub mod cli;
+pub mod config;
 pub mod engine;
 pub mod filters;
 pub mod findings;
@@ -13,3 +14,5 @@ pub mod rules;
 pub mod scan;
 pub mod selftest;
 pub mod sources;
+pub mod suppress;
+pub mod verify;

@@ -229,8 +229,15 @@ impl RuleSet {
     /// Adds a user's rule file: a rule with an existing id replaces it.
     pub fn add_file_overriding(&mut self, file: &str, text: &str) -> Result<(), RuleError> {
         let parsed = parse_rule_file(file, text)?;
+        self.add_rules_overriding(file, parsed)
+    }
+
+    /// Adds rules written elsewhere (e.g. inline in a configuration file);
+    /// a rule with an existing id replaces it.
+    pub fn add_rules_overriding(&mut self, file: &str, rules: Vec<Rule>) -> Result<(), RuleError> {
         let mut ids = HashSet::new();
-        for rule in parsed {
+        for rule in rules {
+            check_shape(file, &rule)?;
             if !ids.insert(rule.id.clone()) {
                 return Err(RuleError::Invalid {
                     file: file.into(),

@@ -169,15 +169,16 @@ pub fn locate(
     kind: LocationKind,
     blob: Option<&str>,
 ) -> impl Iterator<Item = Hit> {
-    let positions: Vec<(usize, usize, usize, usize)> = matches
+    let positions: Vec<(usize, usize, usize, usize, Option<&'static str>)> = matches
         .iter()
         .map(|m| {
             let (line, column) = line_col(buf, m.start);
             let (end_line, end_column) = line_col(buf, m.end);
-            (line, column, end_line, end_column)
+            (line, column, end_line, end_column, crate::suppress::inline_marker(buf, m.start, m.end))
         })
         .collect();
-    matches.into_iter().zip(positions).map(move |(m, (line, column, end_line, end_column))| Hit {
+    matches.into_iter().zip(positions).map(move |(m, (line, column, end_line, end_column, allow))| Hit {
+        allow,
         rule: m.rule,
         secret: m.secret,
         groups: m.groups,

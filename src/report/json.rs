@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::{RepoInfo, Report};
 use crate::findings::Finding;
 use crate::scan::ScanStats;
+use crate::suppress::Suppression;
 
 pub const JSON_SCHEMA_NAME: &str = "leakhound-report";
 pub const JSON_VERSION: u32 = 1;
@@ -22,6 +23,9 @@ pub struct ToolInfo {
 pub struct Summary {
     pub findings: usize,
     pub locations: usize,
+    /// Suppressed findings by kind (`inline`, `ignore-file`, `baseline`, ...).
+    #[serde(default)]
+    pub suppressed: std::collections::BTreeMap<String, usize>,
     #[serde(flatten)]
     pub stats: ScanStats,
 }
@@ -38,6 +42,9 @@ pub struct JsonReport {
     pub repository: Option<RepoInfo>,
     pub summary: Summary,
     pub findings: Vec<Finding>,
+    /// Each suppressed finding (or its suppressed locations) and by what.
+    #[serde(default)]
+    pub suppressed: Vec<Suppression>,
 }
 
 fn tool() -> ToolInfo {
@@ -48,6 +55,7 @@ fn summary(report: &Report<'_>) -> Summary {
     Summary {
         findings: report.findings.len(),
         locations: report.findings.iter().map(|f| f.locations.len()).sum(),
+        suppressed: crate::suppress::counts(report.suppressed),
         stats: report.stats.clone(),
     }
 }
@@ -62,6 +70,7 @@ pub fn render(report: &Report<'_>) -> String {
         repository: report.repository.clone(),
         summary: summary(report),
         findings: report.findings.to_vec(),
+        suppressed: report.suppressed.to_vec(),
     };
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
     out.push('\n');
@@ -82,6 +91,12 @@ pub fn render_lines(report: &Report<'_>) -> String {
     for f in report.findings {
         out.push_str(
             &serde_json::to_string(&Line { kind: "finding", version: JSON_VERSION, body: f }).unwrap_or_default(),
+        );
+        out.push('\n');
+    }
+    for r in report.suppressed {
+        out.push_str(
+            &serde_json::to_string(&Line { kind: "suppressed", version: JSON_VERSION, body: r }).unwrap_or_default(),
         );
         out.push('\n');
     }

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::findings::Finding;
 use crate::rules::Rule;
 use crate::scan::ScanStats;
+use crate::suppress::Suppression;
 
 pub use json::{JSON_SCHEMA_NAME, JSON_VERSION, JsonReport};
 
@@ -43,6 +44,8 @@ pub struct Report<'a> {
     pub stats: &'a ScanStats,
     /// Rules by id, for names, remediation and references.
     pub rules: BTreeMap<&'a str, &'a Rule>,
+    /// What suppressions hid, so nothing is hidden silently.
+    pub suppressed: &'a [Suppression],
     /// What was scanned (a path, `-`, a range).
     pub target: String,
     /// `tree`, `git`, `range`, `staged`, `stdin`.

@@ -45,6 +45,7 @@ pub fn render(report: &Report<'_>) -> String {
     run_props.insert("bytesScanned".to_string(), json!(report.stats.bytes));
     run_props.insert("errors".to_string(), json!(report.stats.errors.len()));
     run_props.insert("mode".to_string(), json!(report.mode));
+    run_props.insert("suppressed".to_string(), json!(crate::suppress::counts(report.suppressed)));
     let mut run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
         .results(results)
@@ -126,7 +127,9 @@ fn result(f: &Finding, rule_index: usize) -> SarifResult {
     // Prefer a location present at HEAD as primary: code scanning shows it.
     let mut locs: Vec<&FindingLocation> = f.locations.iter().collect();
     locs.sort_by_key(|l| (l.in_head == Some(false), l.kind == LocationKind::CommitMessage));
+    let live = f.verification.as_ref().is_some_and(|v| v.status == crate::verify::Status::Live);
     let level = match f.confidence {
+        _ if live => ResultLevel::Error,
         Confidence::High => ResultLevel::Error,
         _ => ResultLevel::Warning,
     };
@@ -138,6 +141,9 @@ fn result(f: &Finding, rule_index: usize) -> SarifResult {
         text.push_str(&format!(" at {} locations", locs.len()));
     }
     text.push('.');
+    if let Some(v) = &f.verification {
+        text.push_str(&format!(" Verified: {}.", v.status_text()));
+    }
     let primary = locs.first().map(|l| sarif_location(l, None));
     let related: Vec<Location> =
         locs.iter().enumerate().skip(1).map(|(i, l)| sarif_location(l, Some(i as i64))).collect();
@@ -146,6 +152,18 @@ fn result(f: &Finding, rule_index: usize) -> SarifResult {
     let mut props = BTreeMap::new();
     props.insert("confidence".to_string(), json!(f.confidence.to_string()));
     props.insert("secretRedacted".to_string(), json!(f.secret_redacted));
+    if let Some(v) = &f.verification {
+        props.insert("verification".to_string(), json!(v.status));
+        if let Some(r) = &v.reason {
+            props.insert("verificationReason".to_string(), json!(r));
+        }
+        if !v.details.is_empty() {
+            props.insert("verificationDetails".to_string(), json!(v.details));
+        }
+        if let Some(r) = &v.revocation {
+            props.insert("revocation".to_string(), json!(r.outcome));
+        }
+    }
     if let Some(h) = f.history_only {
         props.insert("historyOnly".to_string(), json!(h));
     }
@@ -178,7 +196,7 @@ fn sarif_location(l: &FindingLocation, id: Option<i64>) -> Location {
         .end_line(l.end_line as i64)
         .end_column(l.end_column.max(1) as i64)
         .build();
-    let uri = if l.kind == LocationKind::CommitMessage { format!("{}", l.path) } else { l.path.clone() };
+    let uri = l.path.clone();
     let physical = PhysicalLocation::builder()
         .artifact_location(ArtifactLocation::builder().uri(uri).uri_base_id("%SRCROOT%").build())
         .region(region)

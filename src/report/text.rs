@@ -6,7 +6,6 @@ use std::fmt::Write;
 use super::{RenderOptions, Report};
 use crate::findings::{Finding, LocationKind};
 use crate::rules::Confidence;
-use crate::scan::ScanStats;
 
 struct Paint {
     on: bool,
@@ -39,7 +38,7 @@ pub fn render(report: &Report<'_>, opts: RenderOptions) -> String {
     for f in report.findings {
         finding_block(&mut out, &p, report, f);
     }
-    out.push_str(&summary_line(&p, report.findings, report.stats));
+    out.push_str(&summary_line(&p, report));
     out
 }
 
@@ -55,6 +54,24 @@ fn finding_block(out: &mut String, p: &Paint, report: &Report<'_>, f: &Finding) 
         let _ = writeln!(out, "  {:<12} {}", format!("{k}:"), v);
     }
     let _ = writeln!(out, "  fingerprint: {}", f.fingerprint);
+    if let Some(v) = &f.verification {
+        let status = match v.status {
+            crate::verify::Status::Live => p.red(&v.status_text()),
+            crate::verify::Status::Unknown => p.yellow(&v.status_text()),
+            _ => p.green(&v.status_text()),
+        };
+        let via = v.host.as_deref().map(|h| p.dim(&format!("  via {h}"))).unwrap_or_default();
+        let _ = writeln!(out, "  verified:    {status}{via}");
+        if let Some(d) = v.details_text() {
+            let _ = writeln!(out, "  reach:       {d}");
+        }
+        if let Some(r) = &v.revocation {
+            let _ = writeln!(out, "  revocation:  {}", r.summary());
+            if let Some(steps) = &r.steps {
+                let _ = writeln!(out, "  by hand:     {steps}");
+            }
+        }
+    }
     for loc in &f.locations {
         let mut line = format!("  {}:{}:{}", loc.path, loc.line, loc.column);
         match loc.kind {
@@ -88,7 +105,8 @@ fn finding_block(out: &mut String, p: &Paint, report: &Report<'_>, f: &Finding) 
     out.push('\n');
 }
 
-fn summary_line(p: &Paint, findings: &[Finding], stats: &ScanStats) -> String {
+fn summary_line(p: &Paint, report: &Report<'_>) -> String {
+    let (findings, stats) = (report.findings, report.stats);
     let locations: usize = findings.iter().map(|f| f.locations.len()).sum();
     let mut s = if findings.is_empty() {
         p.green("no credentials found")
@@ -115,6 +133,12 @@ fn summary_line(p: &Paint, findings: &[Finding], stats: &ScanStats) -> String {
     if !stats.skipped.is_empty() {
         let parts: Vec<String> = stats.skipped.iter().map(|(r, n)| format!("{n} {}", r.as_str())).collect();
         let _ = write!(s, " · skipped: {}", parts.join(", "));
+    }
+    let suppressed = crate::suppress::counts(report.suppressed);
+    if !suppressed.is_empty() {
+        let total: usize = suppressed.values().sum();
+        let parts: Vec<String> = suppressed.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        let _ = write!(s, " · {total} suppressed ({})", parts.join(", "));
     }
     if !stats.errors.is_empty() {
         let _ = write!(s, " · {} error{} (see stderr)", stats.errors.len(), plural(stats.errors.len()));
