@@ -59,3 +59,101 @@ pub fn secrets_of(report: &serde_json::Value, rule: &str) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+// Fake but correctly formatted credentials for the verify tests.
+
+const HEX: &[u8] = b"0123456789abcdef";
+
+/// A Mailgun private API key: 32 hex, dash, 8 hex, dash, 8 hex.
+pub fn mailgun_private_key() -> String {
+    format!("{}-{}-{}", random_from(HEX, 32), random_from(HEX, 8), random_from(HEX, 8))
+}
+
+/// A Mailchimp API key for datacenter `dc` (e.g. `us21`).
+pub fn mailchimp_key(dc: &str) -> String {
+    format!("{}-{dc}", random_from(HEX, 32))
+}
+
+/// A Mailchimp Transactional (Mandrill) key: `md-` + 22 characters.
+pub fn mandrill_key() -> String {
+    format!("md-{}", random_from(ALNUM, 22))
+}
+
+/// A Postmark server or account token (a UUID).
+pub fn postmark_token() -> String {
+    format!(
+        "{}-{}-{}-{}-{}",
+        random_from(HEX, 8),
+        random_from(HEX, 4),
+        random_from(HEX, 4),
+        random_from(HEX, 4),
+        random_from(HEX, 12)
+    )
+}
+
+/// A SparkPost API key: 40 hex characters.
+pub fn sparkpost_key() -> String {
+    random_from(HEX, 40)
+}
+
+/// A Brevo API key: `xkeysib-` + 64 hex + `-` + 16 characters.
+pub fn brevo_key() -> String {
+    format!("xkeysib-{}-{}", random_from(HEX, 64), random_from(ALNUM, 16))
+}
+
+/// A Mailjet API key and secret key: 32 hex each.
+pub fn mailjet_pair() -> (String, String) {
+    (random_from(HEX, 32), random_from(HEX, 32))
+}
+
+/// A Resend API key: `re_` + 8 + `_` + 24 characters.
+pub fn resend_key() -> String {
+    format!("re_{}_{}", random_from(ALNUM, 8), random_from(ALNUM, 24))
+}
+
+/// A Twilio API key SID (`SK` + 32 hex) with its 32-character secret.
+pub fn twilio_api_key() -> (String, String) {
+    (format!("SK{}", random_from(HEX, 32)), random_from(ALNUM, 32))
+}
+
+/// A Twilio account SID: `AC` + 32 hex.
+pub fn twilio_account_sid() -> String {
+    format!("AC{}", random_from(HEX, 32))
+}
+
+/// A classic GitHub personal access token: `ghp_` + 36 characters.
+pub fn github_token() -> String {
+    format!("ghp_{}", random_from(ALNUM, 36))
+}
+
+/// A GitLab personal access token: `glpat-` + 20 characters.
+pub fn gitlab_token() -> String {
+    format!("glpat-{}", random_from(ALNUM, 20))
+}
+
+/// A Slack bot token: `xoxb-` + numbers + 24 characters.
+pub fn slack_token() -> String {
+    format!("xoxb-{}-{}-{}", random_from(b"0123456789", 12), random_from(b"0123456789", 13), random_from(ALNUM, 24))
+}
+
+/// An npm access token: `npm_` + 36 characters.
+pub fn npm_token() -> String {
+    format!("npm_{}", random_from(ALNUM, 36))
+}
+
+/// A Stripe live secret key: `sk_live_` + 24 characters.
+pub fn stripe_key() -> String {
+    format!("sk_live_{}", random_from(ALNUM, 24))
+}
+
+/// An OpenAI project key: `sk-proj-` + 48 characters.
+pub fn openai_key() -> String {
+    format!("sk-proj-{}", random_from(ALNUM, 48))
+}
+
+/// A Discord webhook URL: id and token.
+pub fn discord_webhook() -> (String, String, String) {
+    let id = random_from(b"0123456789", 18);
+    let token = random_from(ALNUM, 68);
+    (format!("https://discord.com/api/webhooks/{id}/{token}"), id, token)
+}
