@@ -53,7 +53,7 @@ pub fn render(report: &Report<'_>) -> String {
         .properties(PropertyBag::builder().additional_properties(run_props).build())
         .build();
     if let Some(repo) = &report.repository {
-        let mut vcs = VersionControlDetails::builder().repository_uri(repo.uri.clone()).build();
+        let mut vcs = VersionControlDetails::builder().repository_uri(absolute_uri(&repo.uri)).build();
         vcs.revision_id = repo.revision.clone();
         vcs.branch = repo.branch.clone();
         run.version_control_provenance = Some(vec![vcs]);
@@ -111,6 +111,30 @@ fn descriptor(id: &str, rule: Option<&Rule>) -> ReportingDescriptor {
         .build();
     d.help_uri = rule.references.first().cloned();
     d
+}
+
+/// SARIF wants absolute URIs for repositories: a local path becomes a
+/// `file://` URL and an scp-like remote (`git@host:org/repo`) an `ssh://` one.
+fn absolute_uri(uri: &str) -> String {
+    if uri.contains("://") {
+        return uri.to_string();
+    }
+    if let Some((user_host, path)) = uri.split_once(':')
+        && user_host.contains('@')
+        && !user_host.contains('/')
+    {
+        return format!("ssh://{user_host}/{}", path.trim_start_matches('/'));
+    }
+    let path = std::path::absolute(uri).unwrap_or_else(|_| std::path::PathBuf::from(uri));
+    let text = path.to_string_lossy().replace('\\', "/");
+    let encoded: String = text
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect();
+    if encoded.starts_with('/') { format!("file://{encoded}") } else { format!("file:///{encoded}") }
 }
 
 /// SARIF rule names are conventionally PascalCase identifiers.
