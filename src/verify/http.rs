@@ -424,3 +424,36 @@ fn retry_after(reply: &Reply) -> Option<Duration> {
     let value = reply.header("retry-after")?.trim();
     value.parse::<f64>().ok().filter(|s| s.is_finite() && *s >= 0.0).map(Duration::from_secs_f64)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolve(allow_internal: bool, host: &str) -> Result<Vec<SocketAddr>, String> {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+        let name: Name = host.parse().map_err(|_| "bad name".to_string())?;
+        runtime.block_on(async {
+            PublicOnly { allow_internal }.resolve(name).await.map(|a| a.collect()).map_err(|e| e.to_string())
+        })
+    }
+
+    #[test]
+    fn names_resolving_to_internal_addresses_are_refused() {
+        let refused = resolve(false, "localhost").expect_err("localhost is loopback");
+        assert!(refused.contains("--allow-internal-endpoints"), "{refused}");
+        let allowed = resolve(true, "localhost").expect("allowed with the flag");
+        assert!(allowed.iter().all(|a| a.ip().is_loopback()));
+    }
+
+    #[test]
+    fn retry_after_is_read_in_seconds() {
+        let mut headers = HeaderMap::new();
+        headers.insert("retry-after", "2".parse().expect("valid header"));
+        let reply = Reply { status: 429, headers, body: String::new(), host: "h".into(), request_id: None };
+        assert_eq!(retry_after(&reply), Some(Duration::from_secs(2)));
+        let mut headers = HeaderMap::new();
+        headers.insert("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT".parse().expect("valid header"));
+        let reply = Reply { status: 429, headers, body: String::new(), host: "h".into(), request_id: None };
+        assert_eq!(retry_after(&reply), None);
+    }
+}
