@@ -62,7 +62,7 @@ pub(super) fn scan(
             None => found.commits,
             Some(_) => reachable_commits(repo)?,
         };
-        hits.extend(provenance::attach(repo, found.blob_hits, &commits, None, opts, &mut stats));
+        hits.extend(provenance::attach(engine, repo, found.blob_hits, &commits, opts, &mut stats));
     }
     stats.errors.sort();
     stats.errors.dedup();
@@ -282,14 +282,12 @@ pub(super) fn enumerate(
         let shared = Mutex::new(Found::default());
         let ctx = Ctx { engine, opts, hash, reachable, progress, shared: &shared };
         let traversed = traverse_pack(bundle, earlier, &ctx);
-        drop(ctx);
         let mut found = shared.into_inner().unwrap_or_else(|e| e.into_inner());
         if let Err(err) = traversed {
             // Start over object by object, so that one bad object costs only itself.
             let shared = Mutex::new(Found::default());
             let ctx = Ctx { engine, opts, hash, reachable, progress, shared: &shared };
             pool.install(|| lookup_pack(bundle, earlier, &ctx));
-            drop(ctx);
             found = shared.into_inner().unwrap_or_else(|e| e.into_inner());
             found.stats.errors.push(format!(
                 "{}: damaged pack ({err}); decoded object by object instead",

@@ -15,8 +15,9 @@ use rayon::prelude::*;
 
 use super::diff::AddedLines;
 use super::{GitOptions, commit_info};
-use crate::findings::{Commit, Hit};
-use crate::scan::{ScanStats, SkipReason};
+use crate::engine::{Engine, Scratch};
+use crate::findings::{Commit, Hit, LocationKind};
+use crate::scan::{ScanStats, locate};
 
 /// A blob appearing at a path in a commit where no parent had it there.
 #[derive(Debug, Clone)]
@@ -44,6 +45,13 @@ impl Want<'_> {
     }
 }
 
+/// What comparing commits with their parents found.
+pub(super) struct Introductions {
+    pub introductions: Vec<Introduction>,
+    /// Submodule commits (gitlinks) that the commits introduced.
+    pub gitlinks: u64,
+}
+
 /// The blobs each of `commits` introduces (only `want`ed ones), in parallel.
 /// Missing parents (a shallow boundary) count as no parent.
 pub(super) fn introductions(
@@ -52,7 +60,7 @@ pub(super) fn introductions(
     want: Want<'_>,
     opts: &GitOptions,
     stats: &mut ScanStats,
-) -> Vec<Introduction> {
+) -> Introductions {
     let shallow = repo.is_shallow().unwrap_or(false);
     let sync = repo.clone().into_sync();
     let run = || {
@@ -72,13 +80,11 @@ pub(super) fn introductions(
         Ok(pool) => pool.install(run),
         Err(_) => run(),
     };
-    let mut all = Vec::new();
+    let mut all = Introductions { introductions: Vec::new(), gitlinks: 0 };
     for (intros, error, gitlinks) in results {
-        all.extend(intros);
+        all.introductions.extend(intros);
         stats.errors.extend(error);
-        for _ in 0..gitlinks {
-            stats.skip(SkipReason::Submodule);
-        }
+        all.gitlinks += gitlinks;
     }
     all
 }
@@ -237,12 +243,15 @@ pub(super) fn head_blobs(
     out.into_iter().map(|i| (i.path, i.blob)).collect()
 }
 
-/// Turns hits in blobs into located hits: one per introduction of the blob
-/// whose diff added the secret's line, with its commit, and whether the file
-/// at that path in `head` still holds the same secret. Blobs that no commit
-/// introduces (unreachable, or written without a commit) get one location
-/// at the path `<unreachable blob ID>`.
+/// Turns hits in blobs into located hits: each introduction of a matching
+/// blob is scanned again under its real path (so path-aware rules decide),
+/// and a hit is kept where the introducing commit added the secret's line,
+/// with its commit, and whether the file at that path in `head` still holds
+/// the same secret. Blobs that no commit introduces (unreachable, or written
+/// without a commit) get their path-less hits at the path
+/// `<unreachable blob ID>`.
 pub(super) fn attach_introductions(
+    engine: &Engine,
     repo: &gix::Repository,
     blob_hits: HashMap<ObjectId, Vec<Hit>>,
     intros: Vec<Introduction>,
@@ -251,28 +260,30 @@ pub(super) fn attach_introductions(
 ) -> Vec<Hit> {
     let matched: HashSet<ObjectId> = blob_hits.keys().copied().collect();
     let at_head = head_blobs(repo, head, Want::Only(&matched), stats);
-    let still_there = |path: &BString, hit: &Hit| {
-        at_head
-            .get(path)
-            .and_then(|b| blob_hits.get(b))
-            .is_some_and(|hits| hits.iter().any(|h| h.rule == hit.rule && h.secret == hit.secret))
-    };
     let hash = repo.object_hash();
     let mut commits: HashMap<ObjectId, Option<Commit>> = HashMap::new();
     let mut introduced: HashSet<ObjectId> = HashSet::new();
+    let mut scratch = Scratch::default();
     let mut new_buf = Vec::new();
     let mut old_bufs: Vec<Vec<u8>> = Vec::new();
-    let mut out = Vec::new();
+    let mut located: Vec<(Hit, Option<BString>)> = Vec::new();
     for intro in &intros {
-        let Some(hits) = blob_hits.get(&intro.blob) else { continue };
+        if !blob_hits.contains_key(&intro.blob) {
+            continue;
+        }
         introduced.insert(intro.blob);
-        let added = match added_lines(repo, intro, &mut new_buf, &mut old_bufs) {
-            Ok(a) => a,
+        let (data, added) = match load_with_added_lines(repo, intro, &mut new_buf, &mut old_bufs) {
+            Ok(x) => x,
             Err(e) => {
                 stats.errors.push(e);
-                AddedLines::all()
+                continue;
             }
         };
+        let path = intro.path.to_str_lossy();
+        let matches = engine.scan_with(data, Some(&path), &mut scratch);
+        if matches.is_empty() {
+            continue;
+        }
         let commit = commits
             .entry(intro.commit)
             .or_insert_with(|| {
@@ -280,16 +291,12 @@ pub(super) fn attach_introductions(
                 repo.objects.find(&intro.commit, &mut buf).ok().and_then(|d| commit_info(&intro.commit, d.data, hash))
             })
             .clone();
-        let path = intro.path.to_str_lossy();
-        for hit in hits {
-            if !added.any(hit.location.line, hit.location.end_line) {
-                continue;
+        let hex = intro.blob.to_string();
+        for mut h in locate(data, matches, &path, LocationKind::GitBlob, Some(&hex)) {
+            if added.any(h.location.line, h.location.end_line) {
+                h.location.commit = commit.clone();
+                located.push((h, Some(intro.path.clone())));
             }
-            let mut h = hit.clone();
-            h.location.path = path.to_string();
-            h.location.commit = commit.clone();
-            h.location.in_head = Some(still_there(&intro.path, hit));
-            out.push(h);
         }
     }
     for (blob, hits) in blob_hits.iter() {
@@ -299,46 +306,61 @@ pub(super) fn attach_introductions(
         for hit in hits {
             let mut h = hit.clone();
             h.location.path = format!("<unreachable blob {blob}>");
-            h.location.in_head = Some(false);
-            out.push(h);
+            located.push((h, None));
         }
     }
-    out
+    // The secrets each path of HEAD still holds (its blob's hits, any rule).
+    let mut head_secrets: HashMap<&BString, HashSet<&str>> = HashMap::new();
+    for (path, blob) in &at_head {
+        if let Some(hits) = blob_hits.get(blob) {
+            head_secrets.entry(path).or_default().extend(hits.iter().map(|h| h.secret.as_str()));
+        }
+    }
+    located
+        .into_iter()
+        .map(|(mut h, path)| {
+            let still = path.as_ref().and_then(|p| head_secrets.get(p)).is_some_and(|s| s.contains(h.secret.as_str()));
+            h.location.in_head = Some(still);
+            h
+        })
+        .collect()
 }
 
 /// Full-history provenance: introductions among `commits` of the blobs that
 /// matched, attached relative to HEAD.
 pub(super) fn attach(
+    engine: &Engine,
     repo: &gix::Repository,
     blob_hits: HashMap<ObjectId, Vec<Hit>>,
     commits: &[ObjectId],
-    head: Option<ObjectId>,
     opts: &GitOptions,
     stats: &mut ScanStats,
 ) -> Vec<Hit> {
     let matched: HashSet<ObjectId> = blob_hits.keys().copied().collect();
     let intros = introductions(repo, commits, Want::Only(&matched), opts, stats);
-    let head = head.or_else(|| repo.head_id().ok().map(|id| id.detach()));
-    attach_introductions(repo, blob_hits, intros, head, stats)
+    let head = repo.head_id().ok().map(|id| id.detach());
+    attach_introductions(engine, repo, blob_hits, intros.introductions, head, stats)
 }
 
-/// The lines of an introduced blob that none of the parents' versions had.
-fn added_lines(
+/// An introduced blob's content and the lines of it that none of the
+/// parents' versions had.
+fn load_with_added_lines<'b>(
     repo: &gix::Repository,
     intro: &Introduction,
-    new_buf: &mut Vec<u8>,
+    new_buf: &'b mut Vec<u8>,
     old_bufs: &mut Vec<Vec<u8>>,
-) -> Result<AddedLines, String> {
-    if intro.olds.is_empty() {
-        return Ok(AddedLines::all());
-    }
+) -> Result<(&'b [u8], AddedLines), String> {
     let len = repo.objects.find(&intro.blob, new_buf).map_err(|e| format!("blob {}: {e}", intro.blob))?.data.len();
     new_buf.truncate(len);
+    if intro.olds.is_empty() {
+        return Ok((new_buf, AddedLines::all()));
+    }
     old_bufs.resize_with(intro.olds.len(), Vec::new);
     for (id, buf) in intro.olds.iter().zip(old_bufs.iter_mut()) {
         let len = repo.objects.find(id, buf).map_err(|e| format!("blob {id}: {e}"))?.data.len();
         buf.truncate(len);
     }
     let olds: Vec<&[u8]> = old_bufs[..intro.olds.len()].iter().map(Vec::as_slice).collect();
-    Ok(AddedLines::compute(new_buf, &olds))
+    let added = AddedLines::compute(new_buf, &olds);
+    Ok((new_buf, added))
 }

@@ -52,7 +52,11 @@ pub(super) fn scan(
         }
     }
     progress.message("commits".into());
-    let intros = provenance::introductions(repo, &commits, Want::All, opts, &mut stats);
+    let found = provenance::introductions(repo, &commits, Want::All, opts, &mut stats);
+    for _ in 0..found.gitlinks {
+        stats.skip(SkipReason::Submodule);
+    }
+    let intros = found.introductions;
 
     // Each distinct blob once, scanned under the first path it was seen at.
     let mut first_path: HashMap<ObjectId, &gix::bstr::BStr> = HashMap::new();
@@ -67,7 +71,7 @@ pub(super) fn scan(
     stats.merge(scanned);
 
     let intros = intros.into_iter().filter(|i| blob_hits.contains_key(&i.blob)).collect();
-    let mut hits = provenance::attach_introductions(repo, blob_hits, intros, Some(head), &mut stats);
+    let mut hits = provenance::attach_introductions(engine, repo, blob_hits, intros, Some(head), &mut stats);
     hits.append(&mut message_hits);
     stats.errors.sort();
     stats.errors.dedup();

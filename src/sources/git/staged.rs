@@ -122,7 +122,7 @@ fn load_staged<'b>(
     if change.mode != Mode::FILE && change.mode != Mode::FILE_EXECUTABLE {
         return None;
     }
-    match repo.objects.header(&change.new) {
+    match repo.objects.header(change.new) {
         Ok(h) if h.size() > opts.max_blob_size => {
             stats.skip(SkipReason::TooLarge);
             return None;
