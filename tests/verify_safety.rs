@@ -186,17 +186,26 @@ async fn a_dead_network_gives_unknown_and_the_report_still_completes() {
     drop(listener);
     let ws = Workspace::new();
     let key = common::sendgrid_key();
-    let report = ws.report(vec![finding("sendgrid.api-key", "sendgrid", &key, &[])]);
+    let (hook, _, hook_token) = common::discord_webhook();
+    let report = ws.report(vec![
+        finding("sendgrid.api-key", "sendgrid", &key, &[]),
+        finding("discord.webhook-url", "discord", &hook, &[]),
+    ]);
     let mut cmd = common::leakhound();
     cmd.args(["verify", report.to_str().unwrap(), "--format", "json", "--allow-internal-endpoints", "--audit-log"])
         .arg(ws.audit_path())
-        .args(["--endpoint", &format!("sendgrid=http://127.0.0.1:{port}")]);
+        .args(["--endpoint", &format!("sendgrid=http://127.0.0.1:{port}")])
+        .args(["--endpoint", &format!("discord=http://127.0.0.1:{port}")]);
     let run = ws.finish(cmd);
     assert_eq!(run.code, 0, "nothing live: {}", run.stderr);
-    assert_eq!(run.status(&key), "unknown");
-    assert!(run.reason(&key).contains("network error"), "{}", run.reason(&key));
+    for secret in [&key, &hook] {
+        assert_eq!(run.status(secret), "unknown");
+        assert!(run.reason(secret).contains("network error"), "{}", run.reason(secret));
+    }
+    // Error messages from the network layer never quote the webhook's token.
+    assert!(!run.reason(&hook).contains(&hook_token), "{}", run.reason(&hook));
     assert!(run.audit.iter().any(|l| l["event"] == "response" && l["outcome"] == "network-error"));
-    assert_audit_sound(&run, &[&key]);
+    assert_audit_sound(&run, &[&key, &hook, &hook_token]);
 }
 
 #[tokio::test]

@@ -319,7 +319,7 @@ impl Http {
                 return Err(CallError::Refused(format!("{e:#}")));
             }
             let started = Instant::now();
-            let result = self.attempt(&url, &req, &host).await;
+            let result = self.attempt(&url, &req, &host).await.map_err(|e| scrub(e, creds));
             entry.event = "response";
             entry.duration_ms = Some(started.elapsed().as_millis() as u64);
             match result {
@@ -395,17 +395,43 @@ impl Http {
         if err.is_timeout() {
             return CallError::Timeout(self.settings.timeout);
         }
-        // The full chain names the cause (refused address, DNS failure, TLS).
-        let mut text = err.to_string();
+        // The causes name what failed (refused address, DNS failure, TLS);
+        // the URL is left out, as a path may hold a credential.
+        let err = err.without_url();
+        let mut causes: Vec<String> = Vec::new();
         let mut source = std::error::Error::source(&err);
         while let Some(s) = source {
-            text = format!("{text}: {s}");
+            let text = s.to_string();
+            if !causes.iter().any(|c| c.contains(&text)) {
+                causes.push(text);
+            }
             source = s.source();
         }
+        let text = if causes.is_empty() { err.to_string() } else { causes.join(": ") };
         if text.contains("--allow-internal-endpoints") {
             return CallError::Refused(text);
         }
         CallError::Network(text)
+    }
+}
+
+/// Replaces any credential in an error's text: messages from lower layers
+/// may quote what was sent.
+fn scrub(err: CallError, creds: &[&Credential]) -> CallError {
+    let clean = |mut text: String| {
+        for c in creds {
+            let tokens = std::iter::once(c.secret.as_str())
+                .chain(c.params.iter().filter(|(k, _)| k.contains("token")).map(|(_, v)| v.as_str()));
+            for t in tokens.filter(|t| !t.is_empty()) {
+                text = text.replace(t, "[secret]");
+            }
+        }
+        text
+    };
+    match err {
+        CallError::Refused(t) => CallError::Refused(clean(t)),
+        CallError::Network(t) => CallError::Network(clean(t)),
+        other => other,
     }
 }
 
