@@ -170,6 +170,19 @@ pub enum BaselineCommand {
         #[arg(long, short = 'o', default_value = ".leakhound-baseline.jsonl")]
         output: PathBuf,
     },
+    /// Import .gitleaksignore, detect-secrets' .secrets.baseline and ggshield's
+    /// .gitguardian.yaml (found at --root unless named) as leakhound suppressions.
+    Import {
+        /// The checkout the suppressions apply to.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        gitleaks: Option<PathBuf>,
+        #[arg(long, value_name = "FILE")]
+        detect_secrets: Option<PathBuf>,
+        #[arg(long, value_name = "FILE")]
+        ggshield: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -225,6 +238,9 @@ pub fn run(cli: Cli) -> Result<i32> {
             let added = suppress::append_ignores(&args.file, &args.fingerprints, args.reason.as_deref())?;
             println!("{}: {added} fingerprint{} added", args.file.display(), if added == 1 { "" } else { "s" });
             Ok(0)
+        }
+        Command::Baseline(BaselineCommand::Import { root, gitleaks, detect_secrets, ggshield }) => {
+            run_import(&root, gitleaks, detect_secrets, ggshield)
         }
         Command::Baseline(BaselineCommand::Create { report, output }) => {
             let entries = suppress::entries_from_report(&report)?;
@@ -423,6 +439,55 @@ fn write_output(path: Option<&Path>, text: &str) -> Result<()> {
             }
         }
     }
+}
+
+fn run_import(
+    root: &Path,
+    gitleaks: Option<PathBuf>,
+    detect_secrets: Option<PathBuf>,
+    ggshield: Option<PathBuf>,
+) -> Result<i32> {
+    let found = |given: Option<PathBuf>, name: &str| given.or_else(|| Some(root.join(name)).filter(|p| p.is_file()));
+    let gitleaks = found(gitleaks, ".gitleaksignore");
+    let detect_secrets = found(detect_secrets, ".secrets.baseline");
+    let ggshield = found(ggshield, ".gitguardian.yaml");
+    if gitleaks.is_none() && detect_secrets.is_none() && ggshield.is_none() {
+        bail!("{}: no .gitleaksignore, .secrets.baseline or .gitguardian.yaml to import", root.display());
+    }
+    let set = RuleSet::builtin()?;
+    let engine = Engine::new(&set);
+    let sources = crate::import::ImportSources {
+        gitleaks: gitleaks.as_deref(),
+        detect_secrets: detect_secrets.as_deref(),
+        ggshield: ggshield.as_deref(),
+    };
+    let imported = crate::import::import(&engine, root, &sources)?;
+    let ignore_file = root.join(suppress::IGNORE_FILE_NAME);
+    let mut added = 0;
+    for (fp, reason) in &imported.fingerprints {
+        added += suppress::append_ignores(&ignore_file, std::slice::from_ref(fp), Some(reason))?;
+    }
+    println!("{}: {added} fingerprint{} added", ignore_file.display(), if added == 1 { "" } else { "s" });
+    if !imported.paths.is_empty() {
+        let config = root.join(crate::config::REPO_CONFIG_NAME);
+        let list: Vec<String> = imported.paths.iter().map(|p| format!("{p:?}")).collect();
+        let snippet = format!("[allowlist]\npaths = [{}]\n", list.join(", "));
+        if config.exists() {
+            println!("{} exists; add these ignored paths to it yourself:\n{snippet}", config.display());
+        } else {
+            std::fs::write(&config, &snippet).with_context(|| format!("cannot write {}", config.display()))?;
+            println!(
+                "{}: {} ignored path{} written",
+                config.display(),
+                list.len(),
+                if list.len() == 1 { "" } else { "s" }
+            );
+        }
+    }
+    for note in &imported.not_carried {
+        eprintln!("leakhound: not carried over: {note}");
+    }
+    Ok(0)
 }
 
 fn run_rules(cmd: RulesCommand) -> Result<i32> {

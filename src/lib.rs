@@ -9,6 +9,7 @@ pub mod config;
 pub mod engine;
 pub mod filters;
 pub mod findings;
+pub mod import;
 pub mod report;
 pub mod rules;
 pub mod scan;

@@ -255,3 +255,66 @@ fn config_disables_rules_and_rejects_typos() {
         .code(2)
         .stderr(predicate::str::contains("ops.toml").and(predicate::str::contains("did you mean `rules`?")));
 }
+
+#[test]
+fn import_other_tools_suppressions() {
+    use sha2::Digest;
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    git(repo, &["init", "-q", "-b", "main"]);
+    let (old, a, b, c, real, vendored) =
+        (sendgrid_key(), sendgrid_key(), sendgrid_key(), sendgrid_key(), sendgrid_key(), sendgrid_key());
+    fs::write(repo.join("old.env"), format!("K={old}\n")).unwrap();
+    git(repo, &["add", "-A"]);
+    git(repo, &["commit", "-q", "-m", "old"]);
+    let old_commit = {
+        let out = StdCommand::new("git").args(["rev-parse", "HEAD"]).current_dir(repo).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    fs::remove_file(repo.join("old.env")).unwrap();
+    fs::write(repo.join("a.env"), format!("X=1\nK={a}\n")).unwrap();
+    fs::write(repo.join("b.py"), format!("K = '{b}'\nR = '{real}'\n")).unwrap();
+    fs::write(repo.join("c.yml"), format!("k: {c}\n")).unwrap();
+    fs::create_dir(repo.join("vendor")).unwrap();
+    fs::write(repo.join("vendor/lib.js"), format!("k='{vendored}'\n")).unwrap();
+    fs::write(
+        repo.join(".gitleaksignore"),
+        format!(
+            "# reviewed\na.env:sendgrid-api-token:2\n{old_commit}:old.env:sendgrid-api-token:1\nnowhere.txt:generic:9\n"
+        ),
+    )
+    .unwrap();
+    let sha1 = |s: &str| hex::encode(sha1::Sha1::digest(s.as_bytes()));
+    fs::write(
+        repo.join(".secrets.baseline"),
+        format!(
+            r#"{{"version":"1.5.0","results":{{"b.py":[{{"type":"SendGrid API Key","filename":"b.py","hashed_secret":"{}","is_verified":false,"line_number":1}},{{"type":"SendGrid API Key","filename":"b.py","hashed_secret":"{}","is_secret":true,"line_number":2}}]}}}}"#,
+            sha1(&b),
+            sha1(&real)
+        ),
+    )
+    .unwrap();
+    fs::write(
+        repo.join(".gitguardian.yaml"),
+        format!(
+            "version: 2\nsecret:\n  ignored-matches:\n    - name: c key\n      match: {}\n  ignored-paths:\n    - 'vendor/**'\n",
+            hex::encode(sha2::Sha256::digest(c.as_bytes()))
+        ),
+    )
+    .unwrap();
+    let out = leakhound().args(["baseline", "import", "--root"]).arg(repo).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("nowhere.txt"), "unmatched entries are named: {stderr}");
+    assert!(stderr.contains("audited as a real secret"), "{stderr}");
+    let ignore = fs::read_to_string(repo.join(".leakhoundignore")).unwrap();
+    assert_eq!(ignore.lines().count(), 4, "{ignore}");
+    // The working tree now reports only the secret detect-secrets said is real.
+    let (r, code) = scan_json(&["scan", repo.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert_eq!(secrets_of(&r, "sendgrid.api-key"), vec![real]);
+    assert_eq!(r["summary"]["suppressed"]["allowlist-path"], 1);
+    // And history: the commit-qualified gitleaks entry covers the deleted file.
+    let (h, _) = scan_json(&["scan", "--git", repo.to_str().unwrap()]);
+    assert!(!secrets_of(&h, "sendgrid.api-key").contains(&old), "{h}");
+}

@@ -20,14 +20,24 @@ use crate::rules::{Confidence, Rule};
 
 pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
+/// GitHub code scanning accepts at most 25,000 results per run; past that
+/// the upload is rejected. Results are ordered most severe first and cut here.
+pub const MAX_RESULTS: usize = 25_000;
+/// GitHub keeps at most 1,000 locations per result.
+pub const MAX_RELATED_LOCATIONS: usize = 1_000;
+
 pub fn render(report: &Report<'_>) -> String {
     let fired: BTreeSet<&str> = report.findings.iter().map(|f| f.rule_id.as_str()).collect();
     let rule_ids: Vec<&str> = fired.into_iter().collect();
     let descriptors: Vec<ReportingDescriptor> =
         rule_ids.iter().map(|id| descriptor(id, report.rules.get(id).copied())).collect();
-    let results: Vec<SarifResult> = report
-        .findings
-        .iter()
+    // Most severe first, so that a cut past GitHub's limit drops the least severe.
+    let mut ordered: Vec<&Finding> = report.findings.iter().collect();
+    ordered.sort_by_key(|f| (std::cmp::Reverse(severity_rank(f)), f.rule_id.as_str()));
+    let omitted = ordered.len().saturating_sub(MAX_RESULTS);
+    let results: Vec<SarifResult> = ordered
+        .into_iter()
+        .take(MAX_RESULTS)
         .map(|f| result(f, rule_ids.iter().position(|id| *id == f.rule_id).unwrap_or(0)))
         .collect();
 
@@ -46,6 +56,9 @@ pub fn render(report: &Report<'_>) -> String {
     run_props.insert("errors".to_string(), json!(report.stats.errors.len()));
     run_props.insert("mode".to_string(), json!(report.mode));
     run_props.insert("suppressed".to_string(), json!(crate::suppress::counts(report.suppressed)));
+    if omitted > 0 {
+        run_props.insert("resultsOmitted".to_string(), json!(omitted));
+    }
     let mut run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
         .results(results)
@@ -147,6 +160,17 @@ fn pascal_name(id: &str) -> String {
         .collect()
 }
 
+/// Live first, then by confidence.
+fn severity_rank(f: &Finding) -> u8 {
+    let live = f.verification.as_ref().is_some_and(|v| v.status == crate::verify::Status::Live);
+    (live as u8) * 4
+        + match f.confidence {
+            Confidence::High => 2,
+            Confidence::Medium => 1,
+            Confidence::Low => 0,
+        }
+}
+
 fn result(f: &Finding, rule_index: usize) -> SarifResult {
     // Prefer a location present at HEAD as primary: code scanning shows it.
     let mut locs: Vec<&FindingLocation> = f.locations.iter().collect();
@@ -169,8 +193,23 @@ fn result(f: &Finding, rule_index: usize) -> SarifResult {
         text.push_str(&format!(" Verified: {}.", v.status_text()));
     }
     let primary = locs.first().map(|l| sarif_location(l, None));
-    let related: Vec<Location> =
-        locs.iter().enumerate().skip(1).map(|(i, l)| sarif_location(l, Some(i as i64))).collect();
+    let mut related: Vec<Location> = locs
+        .iter()
+        .enumerate()
+        .skip(1)
+        .take(MAX_RELATED_LOCATIONS)
+        .map(|(i, l)| sarif_location(l, Some(i as i64)))
+        .collect();
+    // The introducing commit of the primary location, as a related location
+    // of its own (the commit id, never the author).
+    if let Some(first) = locs.first()
+        && let Some(c) = &first.commit
+        && related.len() < MAX_RELATED_LOCATIONS
+    {
+        let mut loc = sarif_location(first, Some(locs.len() as i64));
+        loc.message = Some(Message::builder().text(format!("introduced by commit {} ({})", c.id, c.date)).build());
+        related.push(loc);
+    }
     let mut fps = BTreeMap::new();
     fps.insert(FINGERPRINT_NAME.to_string(), f.fingerprint.clone());
     let mut props = BTreeMap::new();
