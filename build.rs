@@ -15,17 +15,10 @@ fn main() {
     let mut out = String::from("pub static EMBEDDED_RULE_FILES: &[(&str, &str)] = &[\n");
     for file in &files {
         println!("cargo:rerun-if-changed={}", file.display());
-        let name = file
-            .file_name()
-            .and_then(|n| n.to_str())
-            .expect("rule file names are UTF-8");
-        out.push_str(&format!(
-            "    ({name:?}, include_str!({:?})),\n",
-            file.display().to_string()
-        ));
+        let name = file.file_name().and_then(|n| n.to_str()).expect("rule file names are UTF-8");
+        out.push_str(&format!("    ({name:?}, include_str!({:?})),\n", file.display().to_string()));
     }
     out.push_str("];\n");
-    let dest =
-        Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded_rules.rs");
+    let dest = Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded_rules.rs");
     fs::write(dest, out).expect("write embedded_rules.rs");
 }
