@@ -50,13 +50,14 @@ pub(super) fn parse(
 
 /// `(id, token)` of a `https://discord.com/api/webhooks/{id}/{token}` URL.
 fn discord_webhook(secret: &str) -> Option<(String, String)> {
-    let host_ok = ["discord.com/api/", "discordapp.com/api/", "ptb.discord.com/api/", "canary.discord.com/api/"]
+    let url = reqwest::Url::parse(secret.trim()).ok()?;
+    let host_ok = ["discord.com", "discordapp.com", "ptb.discord.com", "canary.discord.com"]
         .iter()
-        .any(|h| secret.contains(h));
-    if !host_ok {
+        .any(|h| url.host_str() == Some(h));
+    if !host_ok || !url.path().starts_with("/api/") {
         return None;
     }
-    let rest = secret.split("/webhooks/").nth(1)?;
+    let rest = url.path().split("/webhooks/").nth(1)?;
     let mut parts = rest.split('/');
     let id = parts.next()?;
     let token: String =

@@ -412,3 +412,97 @@ fn failure_reason(result: &Result<Reply, CallError>) -> String {
         Err(e) => e.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(
+        p: Provider,
+        rule: &str,
+        secret: &str,
+        groups: &[(&str, &str)],
+    ) -> Result<BTreeMap<&'static str, String>, String> {
+        let groups = groups.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        parse(p, &[rule.to_string()], secret, &groups).map(|p| p.params)
+    }
+
+    #[test]
+    fn sendgrid_key_id_is_the_middle_segment() {
+        let key = "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";
+        let p = parsed(Provider::SendGrid, "sendgrid.api-key", key, &[]).unwrap();
+        assert_eq!(p["key_id"], "Hq4vR9zLwT2mXy7pKd3sN8");
+        assert!(parsed(Provider::SendGrid, "sendgrid.smtp-legacy-login", "hunter22", &[]).is_err());
+    }
+
+    #[test]
+    fn keys_no_api_accepts_are_not_sent() {
+        let hex = "0123456789abcdef0123456789abcdef";
+        assert!(parsed(Provider::Mailgun, "mailgun.webhook-signing-key", &format!("key-{hex}"), &[]).is_err());
+        assert!(parsed(Provider::Mailgun, "mailgun.api-key", &format!("key-{hex}"), &[]).is_ok());
+        assert!(
+            parsed(Provider::Brevo, "brevo.smtp-key", &format!("xsmtpsib-{hex}{hex}-AbCdEfGhIjKlMnOp"), &[]).is_err()
+        );
+        assert!(
+            parsed(
+                Provider::GitHub,
+                "github.refresh-token",
+                "ghr_1B4a2e77838347a7E420ce178F2E7c6912E169246c34E1ccbF66C46812d16D5B1A9Dc86A1498",
+                &[]
+            )
+            .is_err()
+        );
+        assert!(
+            parsed(Provider::Slack, "slack.webhook", "https://hooks.slack.com/services/T000/B000/XXXX", &[]).is_err()
+        );
+    }
+
+    #[test]
+    fn paired_secrets_need_their_partner() {
+        let hex = "0123456789abcdef0123456789abcdef";
+        let other = "fedcba9876543210fedcba9876543210";
+        assert!(parsed(Provider::Mailjet, "mailjet.api-credentials", hex, &[]).is_err());
+        let p = parsed(Provider::Mailjet, "mailjet.api-credentials", hex, &[("key_id", other)]).unwrap();
+        assert_eq!(p["user"], other);
+        let secret = "AbCdEfGhIjKlMnOpQrStUvWxYz012345";
+        assert!(parsed(Provider::Twilio, "twilio.api-key", secret, &[]).is_err());
+        let sk = format!("SK{hex}");
+        let p = parsed(Provider::Twilio, "twilio.api-key", secret, &[("key_sid", sk.as_str())]).unwrap();
+        assert_eq!(p["user"], sk);
+    }
+
+    #[test]
+    fn discord_webhook_url_is_split_into_id_and_token() {
+        let token = "x".repeat(30) + "AbC_-9";
+        let url = format!("https://discord.com/api/webhooks/123456789012345678/{token}");
+        let p = parsed(Provider::Discord, "discord.webhook-url", &url, &[]).unwrap();
+        assert_eq!(p["webhook_id"], "123456789012345678");
+        assert_eq!(p["webhook_token"], token);
+        assert!(
+            parsed(
+                Provider::Discord,
+                "discord.webhook-url",
+                &format!("https://evil.example/discord.com/api/webhooks/123456789012345678/{token}"),
+                &[]
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn postmark_token_kind_follows_the_rule() {
+        let uuid = "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";
+        assert_eq!(parsed(Provider::Postmark, "postmark.server-token", uuid, &[]).unwrap()["kind"], "server");
+        assert_eq!(parsed(Provider::Postmark, "postmark.account-token", uuid, &[]).unwrap()["kind"], "account");
+        assert_eq!(parsed(Provider::Postmark, "postmark.smtp-login", uuid, &[]).unwrap()["kind"], "either");
+    }
+
+    #[test]
+    fn rule_provider_names_map_to_verifiers() {
+        assert_eq!(Provider::from_rule_provider("sendinblue"), Some(Provider::Brevo));
+        assert_eq!(Provider::from_rule_provider("GitHub"), Some(Provider::GitHub));
+        assert_eq!(Provider::from_rule_provider("smtp"), None);
+        assert!(console_steps_for_rule_provider("aws").is_some());
+        assert_eq!(prefix("SG.abcdefghijklmnop"), "SG.a…");
+    }
+}
