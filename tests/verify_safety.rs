@@ -319,3 +319,62 @@ fn providers_lists_every_host_as_text_and_json() {
     let mailchimp = rows.iter().find(|r| r["endpoint"] == "mailchimp").unwrap();
     assert_eq!(mailchimp["host"], "{dc}.api.mailchimp.com");
 }
+
+/// The built-in rules feed the verifiers: a tree holding credentials of six
+/// providers is scanned and verified in one run, each secret going to its
+/// own provider's stand-in and nowhere else.
+#[tokio::test]
+async fn scan_verify_routes_each_rule_to_its_own_provider() {
+    let names = ["sendgrid", "gitlab", "npm", "postmark", "resend", "stripe"];
+    let fleet = Fleet::start(&names).await;
+    let secrets = [
+        common::sendgrid_key(),
+        common::gitlab_token(),
+        common::npm_token(),
+        common::postmark_token(),
+        common::resend_key(),
+        common::stripe_key(),
+    ];
+    let routes: [(&str, &str, Value); 6] = [
+        ("GET", "/v3/scopes", json!({"scopes": ["mail.send"]})),
+        (
+            "GET",
+            "/api/v4/personal_access_tokens/self",
+            json!({"id": 1, "name": "ci", "revoked": false, "active": true, "scopes": ["api"]}),
+        ),
+        ("GET", "/-/whoami", json!({"username": "acme"})),
+        ("GET", "/server", json!({"ID": 1, "Name": "Production"})),
+        ("GET", "/domains", json!({"data": []})),
+        ("GET", "/v1/account", json!({"id": "acct_1", "object": "account"})),
+    ];
+    for (name, (verb, route, body)) in names.iter().zip(routes) {
+        Mock::given(method(verb)).and(path(route)).respond_with(answer(200, body)).mount(fleet.server(name)).await;
+    }
+    let ws = Workspace::new();
+    let tree = ws.dir.path().join("tree");
+    std::fs::create_dir_all(&tree).unwrap();
+    let vars = [
+        "SENDGRID_API_KEY",
+        "GITLAB_TOKEN",
+        "NPM_TOKEN",
+        "POSTMARK_SERVER_TOKEN",
+        "RESEND_API_KEY",
+        "STRIPE_SECRET_KEY",
+    ];
+    let env: String = vars.iter().zip(&secrets).map(|(k, v)| format!("{k}={v}\n")).collect();
+    std::fs::write(tree.join("app.env"), env).unwrap();
+    let run = ws.run(&fleet, &["scan", "--quiet", tree.to_str().unwrap(), "--verify"]);
+    for (name, secret) in names.iter().zip(&secrets) {
+        let v = run.verification(secret);
+        assert_eq!(v["status"], "live", "{name}: {v}\n{}", run.stderr);
+        assert_eq!(v["provider"], *name);
+        let got = fleet.requests(name).await;
+        assert_eq!(got.len(), 1, "{name}");
+        for other in secrets.iter().filter(|s| *s != secret) {
+            assert!(!verify_support::carries(&got[0], other), "{name} received another provider's secret");
+        }
+    }
+    fleet.assert_decoy_untouched().await;
+    let refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    assert_audit_sound(&run, &refs);
+}
