@@ -144,6 +144,12 @@ pub struct Rule {
     /// searches a larger window after the keyword.
     #[serde(default)]
     pub multiline: bool,
+    /// For single-line rules: how far (bytes) the regex window reaches either
+    /// side of a keyword hit, within its line (default 1024). Token rules
+    /// whose keyword is the token's own prefix set it small, which keeps
+    /// common prefixes (`pat`, `re_`) cheap.
+    #[serde(default)]
+    pub window: Option<usize>,
     /// Generic rules give way to specific ones that match the same secret.
     #[serde(default)]
     pub generic: bool,
