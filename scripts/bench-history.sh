@@ -45,11 +45,11 @@ scan="$bin scan --git $repo --quiet --format json --threads $threads --output /d
 decode="$bin scan --git $repo --quiet --format json --threads $threads --decode-only --output /dev/null"
 floor="git -C $repo cat-file --batch-all-objects --batch"
 names=(leakhound decode-only cat-file)
-cmds=("$scan" "$decode" "$floor >/dev/null")
+cmds=("$scan" "$decode" "$floor")
 if command -v kingfisher >/dev/null 2>&1; then
   names+=(kingfisher)
   # Kingfisher scans the checked-out files as well as the history.
-  cmds+=("kingfisher scan $repo --no-validate --no-update-check --git-history full -j $threads --format json --output /dev/null --quiet || true")
+  cmds+=("kingfisher scan $repo --no-validate --no-update-check --git-history full -j $threads --format json --output /dev/null --quiet")
 fi
 
 # Peak RSS and CPU time of one run each, with GNU time.
@@ -57,24 +57,34 @@ measure() { # name command -> "name wall_s user_s sys_s max_rss_kib"
   local name=$1 cmd=$2 tf
   tf=$(mktemp)
   /usr/bin/time -f '%e %U %S %M' -o "$tf" bash -c "$cmd" >/dev/null 2>&1 || true
-  printf '%s %s\n' "$name" "$(cat "$tf")"
+  printf '%s %s\n' "$name" "$(tail -n 1 "$tf")"
   rm -f "$tf"
 }
 
 if command -v hyperfine >/dev/null 2>&1; then
   args=()
   for i in "${!names[@]}"; do args+=(-n "${names[$i]}" "${cmds[$i]}"); done
-  hyperfine -N --warmup 1 --runs "$runs" --export-json "$out/hyperfine-$size.json" "${args[@]}" 2>/dev/null ||
-    hyperfine --warmup 1 --runs "$runs" --export-json "$out/hyperfine-$size.json" "${args[@]}"
+  # -i: a scan that finds credentials exits non-zero, as it should.
+  hyperfine -N -i --warmup 1 --runs "$runs" --export-json "$out/hyperfine-$size.json" "${args[@]}"
 fi
 
 echo
 printf '%-12s %9s %9s %9s %10s %10s\n' tool wall_s user_s sys_s rss_MiB MB/s
 for i in "${!names[@]}"; do
-  # Median of the hyperfine runs when available, else of RUNS runs of GNU time.
+  # Peak RSS from one GNU time run; wall (median) and CPU (mean) from
+  # hyperfine when it ran, else from that one run.
   read -r name wall user sys rss < <(measure "${names[$i]}" "${cmds[$i]}")
   if [ -f "$out/hyperfine-$size.json" ]; then
-    wall=$(python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['results']; print('%.3f' % [x for x in r if x['command']==sys.argv[2]][0]['median'])" "$out/hyperfine-$size.json" "${names[$i]}" 2>/dev/null || echo "$wall")
+    read -r wall user sys < <(python3 - "$out/hyperfine-$size.json" "$name" "$wall" "$user" "$sys" <<'PY'
+import json, sys
+path, name, *fallback = sys.argv[1:]
+try:
+    r = [x for x in json.load(open(path))["results"] if x["command"] == name][0]
+    print("%.3f %.3f %.3f" % (r["median"], r["user"], r["system"]))
+except Exception:
+    print(*fallback)
+PY
+)
   fi
   printf '%-12s %9s %9s %9s %10.1f %10.1f\n' "$name" "$wall" "$user" "$sys" "$(awk -v k="$rss" 'BEGIN { print k / 1024 }')" \
     "$(awk -v b="$blob_bytes" -v w="$wall" 'BEGIN { if (w > 0) print b / 1e6 / w; else print 0 }')"
