@@ -18,6 +18,7 @@ use crate::scan::{Progress, ScanStats};
 use crate::sources;
 use crate::suppress::{self, Suppressor};
 
+mod github;
 mod verify;
 
 /// Exit code when a scan found credentials (overridable with --exit-code).
@@ -52,6 +53,11 @@ pub enum Command {
     /// Create or import baselines (only new findings fail).
     #[command(subcommand)]
     Baseline(BaselineCommand),
+    /// Nightly incremental scans of a GitHub organisation, user or repository.
+    #[command(subcommand)]
+    Github(github::GithubCommand),
+    /// Combine org reports, scan reports or SARIF files (e.g. of shards) into one.
+    Merge(github::MergeArgs),
 }
 
 /// Flags shared by every command that scans and reports.
@@ -234,6 +240,8 @@ pub fn run(cli: Cli) -> Result<i32> {
             verify::run_report(&a.report, &a.flags, &a.out, mode)
         }
         Command::Providers(a) => verify::run_providers(&a),
+        Command::Github(cmd) => github::run_github(cmd),
+        Command::Merge(args) => github::run_merge(args),
         Command::Ignore(args) => {
             let added = suppress::append_ignores(&args.file, &args.fingerprints, args.reason.as_deref())?;
             println!("{}: {added} fingerprint{} added", args.file.display(), if added == 1 { "" } else { "s" });

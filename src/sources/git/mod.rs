@@ -72,6 +72,62 @@ pub fn scan_range(
     })
 }
 
+/// Incremental scans (used by `leakhound github`): what the commits
+/// reachable from `tips` and not from `seen` introduce, like a range scan
+/// with several heads and several bases. Every blob reachable from `tips` but
+/// not from `seen` is introduced by one of those commits, so nothing new is
+/// missed; a blob seen before may be scanned again (a revert), never skipped
+/// wrongly. Bases that the repository no longer has are dropped, which only
+/// widens the scan. Locations are `in_head` relative to the repository's HEAD.
+pub fn scan_new_commits(
+    engine: &Engine,
+    path: &Path,
+    tips: &[String],
+    seen: &[String],
+    opts: &GitOptions,
+    progress: &Progress,
+) -> Result<GitScan> {
+    let repo = open(path)?;
+    let mut stats = ScanStats::default();
+    repo_notes(&repo, &mut stats);
+    let ids = |list: &[String]| -> Vec<gix::ObjectId> {
+        list.iter()
+            .filter_map(|t| gix::ObjectId::from_hex(t.as_bytes()).ok())
+            .filter(|id| repo.has_object(id))
+            .collect()
+    };
+    let (tips, seen) = (ids(tips), ids(seen));
+    let mut commits = Vec::new();
+    if !tips.is_empty() {
+        let walk = repo.rev_walk(tips).with_hidden(seen);
+        for info in walk.all().map_err(|e| anyhow!("{}: cannot walk commits: {e}", display_path(&repo)))? {
+            match info {
+                Ok(info) => commits.push(info.id),
+                Err(e) => bail!("{}: cannot walk commits: {e}", display_path(&repo)),
+            }
+        }
+    }
+    let found = provenance::introductions(&repo, &commits, provenance::Want::All, opts, &mut stats);
+    for _ in 0..found.gitlinks {
+        stats.skip(crate::scan::SkipReason::Submodule);
+    }
+    let mut first_path: std::collections::HashMap<gix::ObjectId, String> = Default::default();
+    for i in &found.introductions {
+        first_path.entry(i.blob).or_insert_with(|| i.path.to_string());
+    }
+    let blobs: Vec<(gix::ObjectId, String)> = first_path.into_iter().collect();
+    progress.set_length((blobs.len() + commits.len()) as u64);
+    let (blob_hits, mut message_hits, scanned) = range::scan_objects(engine, &repo, &blobs, &commits, opts, progress);
+    stats.merge(scanned);
+    let intros = found.introductions.into_iter().filter(|i| blob_hits.contains_key(&i.blob)).collect();
+    let head = repo.head_id().ok().map(|id| id.detach());
+    let mut hits = provenance::attach_introductions(engine, &repo, blob_hits, intros, head, &mut stats);
+    hits.append(&mut message_hits);
+    stats.errors.sort();
+    stats.errors.dedup();
+    Ok(GitScan { hits, stats, repo: repo_info(&repo) })
+}
+
 /// Scans what is staged in the index against HEAD, blaming only added lines.
 pub fn scan_staged(engine: &Engine, path: &Path, opts: &GitOptions) -> Result<GitScan> {
     let repo = open(path)?;

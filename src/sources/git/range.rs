@@ -111,7 +111,7 @@ fn resolve(repo: &gix::Repository, spec: &str, range: &str) -> Result<ObjectId> 
 
 /// Scans distinct blobs (each under one path) and the commits' messages, in
 /// parallel with a repository handle per thread.
-fn scan_objects(
+pub(super) fn scan_objects(
     engine: &Engine,
     repo: &gix::Repository,
     blobs: &[(ObjectId, String)],
