@@ -19,6 +19,7 @@ use crate::sources;
 use crate::suppress::{self, Suppressor};
 
 mod github;
+mod rules_doc;
 mod verify;
 
 /// Exit code when a scan found credentials (overridable with --exit-code).
@@ -207,6 +208,8 @@ pub enum RulesCommand {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Print the rule reference as Markdown (docs/rules.md is generated with it).
+    Doc,
 }
 
 /// Parses sizes like `25MiB`, `500KB`, `1G`, `4096`.
@@ -500,6 +503,10 @@ fn run_import(
 
 fn run_rules(cmd: RulesCommand) -> Result<i32> {
     match cmd {
+        RulesCommand::Doc => {
+            print!("{}", rules_doc::render(&RuleSet::builtin()?));
+            Ok(0)
+        }
         RulesCommand::List { format, rule_files } => {
             let mut set = RuleSet::builtin()?;
             for f in &rule_files {

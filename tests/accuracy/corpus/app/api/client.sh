@@ -1,0 +1,1 @@
+curl -H "Authorization: Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIwODJkZmM5MyIsIm5hbWUiOiJEYW5hIE9wcyIsImlhdCI6MTcwMDAwMDAwMCwiZXhwIjoyMDE1MDAwMDAwfQ.rgeFFginqR4oAvI2KQRSCCxlOW9N8knpQch_bxTkp_k" https://api.northwind.dev/v1/orders

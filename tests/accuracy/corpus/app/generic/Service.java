@@ -1,0 +1,1 @@
+    private String clientSecret = "ThvpP6djJpdaemIKgqdxr1mJ";

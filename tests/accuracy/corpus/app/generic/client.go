@@ -1,0 +1,1 @@
+var apiToken = "AicUMPLaYUdfHF3aBK8rKJHS"

@@ -1,0 +1,1 @@
+$db_password = 'bdk6wVhx4ZZ5YD0kgFk3emIU';

@@ -1,0 +1,1 @@
+export DEPLOY_API_KEY='AjXjiu3gDi84B5rHj59RoYeN'

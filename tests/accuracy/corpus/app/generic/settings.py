@@ -1,0 +1,1 @@
+DB_PASSWORD = "fswjV98xzXE0MhhHTuXlaxcx"

@@ -1,0 +1,1 @@
+az storage blob upload --blob-url "https://northwind.blob.core.windows.net/backups/db.gz?sv=2022-11-02&ss=b&srt=co&sp=rwl&se=2031-01-01T00:00:00Z&spr=https&sig=vDHChOfZvAmC5ArQT74Od4vi72%2FZwi7ImlkzI7ugrYs%3D" --file db.gz

@@ -1,0 +1,3 @@
+import { Resend } from 'resend';
+
+const resend = new Resend('re_EvUQozjM_wuYw0jbhamLfTyAHqRUO6KLA');

@@ -1,0 +1,15 @@
+PASSWORD_FIELD = "user_password_input"
+TOKEN_TYPE = "bearer"
+SECRET_NAME = "prod/northwind/smtp"
+API_KEY_HEADER = "X-Api-Key"
+password_reset_url = "/accounts/password/reset/"
+token_endpoint = "https://oauth2.googleapis.com/token"
+SECRET_KEY_ENV_VAR = "DJANGO_SECRET_KEY"
+AUTH_TOKEN_KEY = "authToken"
+password_min_length = 12
+token_expiry_seconds = 3600
+next_page_token = "CAUQAA"
+csrf_token = "wUq7UfR2xFuLorYNTwbyeBhtMltELxPI"
+secret_arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/smtp-AbCdEf"
+password_hash_algorithm = "argon2id"
+test_password = "RmiFRP1"

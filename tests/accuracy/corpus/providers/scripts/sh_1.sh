@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+set -euo pipefail
+
+export GH_TOKEN="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"
+
+export SLACK_APP_TOKEN="xapp-1-ARJGK2QXJ8H-0103867843852-2bfa0a96c462bb7262359bab973bb3ca4aa7d98743609ca2f63276e62e478e5e"
+
+export ANTHROPIC_API_KEY="sk-ant-api03-EgFGdJg3HauJTobyobMWfprp2MrJ3nkJBIHH1ZUEugD4ZlSEMqpjIdV_NyQjP21Jnf4bcZYMBmGl1iANA1x5i-0j9Q0xrAA"
+
+export VERCEL_TOKEN="Rxi9FB0iL5ebSFbByObqNAu1"
+
+export AUTH0_CLIENT_SECRET="i3UepQtxvzKAyGQJGQ3ADh1RNzYmhsvMasffHXiGZpPLNeEPOgdozL0aQa6GItJJ"
+
+export AZURE_CLIENT_SECRET="76p6Q~ix.SkvEOGPC7fdXsItRt1nyAF54F8i7Z8P"
+
+echo "configured"

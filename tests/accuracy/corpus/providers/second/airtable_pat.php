@@ -1,0 +1,3 @@
+<?php
+
+define('AIRTABLE_TOKEN', 'patO6z95F2et2LNcr.47bb2c2aa0b424512fa265d441b0a643642a82f1e67ab98a34a979387c7acce0');

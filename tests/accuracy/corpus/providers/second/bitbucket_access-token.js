@@ -1,0 +1,4 @@
+'use strict';
+
+const BITBUCKET_ACCESS_TOKEN = 'ATCTT3xFfGN0HLjnyS0QwuTDFLhxFQ2wQS5hYNklnVRpjY5eUoQhcOxuYDB1k4OvNgWm3AtxV2JUZoFt9QovTNox3vijL_FqCCXBJPWMnjePpyNRsAdQv_Ve-YT6LQ_qk_Rj6CscAdQmFZMaalQl8-JKgmL1a45zUi9zHTHHVh6IutahSgDdBoZb_mjo7e0z=8F537A56';
+module.exports = {};

@@ -1,0 +1,3 @@
+<?php
+
+define('DD_APP_KEY', 'e085376a5f35b247d749512f27071e95ff638377');

@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+set -euo pipefail
+
+export GITLAB_SCIM_TOKEN="glsoat-uphglLFVemHYpNazVHfT"
+echo "configured"

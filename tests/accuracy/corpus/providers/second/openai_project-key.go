@@ -1,0 +1,5 @@
+package config
+
+var (
+	openaiApiKey = "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"
+)

@@ -1,0 +1,5 @@
+package config
+
+var (
+	renderApiKey = "rnd_CYeiUugh85LuETERAsCzrtunqFtZYT5S"
+)
