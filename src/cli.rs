@@ -20,6 +20,7 @@ use crate::suppress::{self, Suppressor};
 
 mod github;
 mod rules_doc;
+mod github;
 mod verify;
 
 /// Exit code when a scan found credentials (overridable with --exit-code).

@@ -76,8 +76,8 @@ fn run_org(api: &str, org: &str, cache: &Path, extra: &[&str]) -> (Value, String
         .expect("runs");
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    let doc: Value = serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\nstderr: {stderr}"));
+    let doc: Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\nstderr: {stderr}"));
     assert!(!stdout.contains(TOKEN) && !stderr.contains(TOKEN), "the token leaked into the output");
     (doc, stderr, out.status.code().unwrap_or(-1))
 }
@@ -194,14 +194,14 @@ fn second_run_scans_only_new_objects_and_reports_new_findings() {
     assert!(stderr.contains("rate limited"), "the secondary rate limit is waited for: {stderr}");
     assert!(stderr.contains("API quota"), "{stderr}");
     let sarif: Value =
-        serde_json::from_str(&std::fs::read_to_string(sarif_dir.join("acme__app.sarif")).expect("sarif")).expect("json");
+        serde_json::from_str(&std::fs::read_to_string(sarif_dir.join("acme__app.sarif")).expect("sarif"))
+            .expect("json");
     assert_eq!(sarif["runs"][0]["results"].as_array().map(Vec::len), Some(1));
     assert!(!sarif.to_string().contains(&app_key), "SARIF is redacted");
 
     // The upload: gzip + base64 SARIF for the mirror's main commit, token as Bearer.
     let requests = rt.block_on(server.received_requests()).unwrap_or_default();
-    let uploads: Vec<&Request> =
-        requests.iter().filter(|r| r.url.path().ends_with("/code-scanning/sarifs")).collect();
+    let uploads: Vec<&Request> = requests.iter().filter(|r| r.url.path().ends_with("/code-scanning/sarifs")).collect();
     assert_eq!(uploads.len(), 2, "one upload per repository");
     let app_upload = uploads.iter().find(|r| r.url.path().contains("/acme/app/")).expect("app upload");
     let body: Value = serde_json::from_slice(&app_upload.body).expect("json body");
@@ -267,7 +267,7 @@ fn changed_rules_rescan_history_with_only_those_rules() {
     let rt = runtime();
     let server = rt.block_on(MockServer::start());
     let app = Repo::new();
-    app.write("notes.txt", "internal code ZZTOP-ABCDEFGHIJKLMNOP\n");
+    app.write("notes.txt", "internal code ZZTOP-KQVZMWRTXPLBHJDN\n");
     app.commit("notes");
     rt.block_on(serve_org(&server, "acme", &[api_repo("acme", "app", &file_url(&app), false, false)], 10));
     let cache = tempfile::tempdir().expect("tmp");
@@ -285,7 +285,7 @@ pattern = '(?P<secret>ZZTOP-[A-Z]{16})'
 confidence = "high"
 remediation = "rotate it"
 examples = [
-  { input = "code ZZTOP-ABCDEFGHIJKLMNOP", secret = "ZZTOP-ABCDEFGHIJKLMNOP" },
+  { input = "code ZZTOP-KQVZMWRTXPLBHJDN", secret = "ZZTOP-KQVZMWRTXPLBHJDN" },
   { input = "x=ZZTOP-QWERTYUIOPASDFGH", secret = "ZZTOP-QWERTYUIOPASDFGH" },
 ]
 negative_examples = ["ZZTOP-abc"]
@@ -297,7 +297,7 @@ negative_examples = ["ZZTOP-abc"]
     let entry = repo_entry(&doc, "acme/app");
     assert_eq!(entry["mode"], "rules-changed", "{stderr}");
     assert_eq!(entry["changed_rules"], json!(["acme.zztop"]));
-    assert_eq!(secrets(entry), vec![("ZZTOP-ABCDEFGHIJKLMNOP".to_string(), true)]);
+    assert_eq!(secrets(entry), vec![("ZZTOP-KQVZMWRTXPLBHJDN".to_string(), true)]);
     let (doc, _, _) = run_org(&server.uri(), "acme", cache.path(), &["--rules", &rules_flag]);
     assert_eq!(repo_entry(&doc, "acme/app")["mode"], "unchanged");
 }
@@ -354,7 +354,11 @@ fn killed_runs_resume_and_lose_nothing() {
         }
         match exited {
             Some(status) => {
-                assert!(status.code() == Some(1), "attempt {attempt} failed: {}", std::fs::read_to_string(&stderr_path).unwrap_or_default());
+                assert!(
+                    status.code() == Some(1),
+                    "attempt {attempt} failed: {}",
+                    std::fs::read_to_string(&stderr_path).unwrap_or_default()
+                );
                 final_report = Some(std::fs::read_to_string(&stdout_path).expect("stdout"));
                 break;
             }
@@ -424,7 +428,18 @@ fn shards_partition_repositories_and_merge_into_one_summary() {
         }
         // The same shard, asked again for SARIF, covers the same repositories.
         let out_sarif = leakhound()
-            .args(["github", "org", "acme", "--api-url", &server.uri(), "--quiet", "--format", "sarif", "--shard", &shard])
+            .args([
+                "github",
+                "org",
+                "acme",
+                "--api-url",
+                &server.uri(),
+                "--quiet",
+                "--format",
+                "sarif",
+                "--shard",
+                &shard,
+            ])
             .arg("--cache-dir")
             .arg(cache.path())
             .arg("--output")
@@ -451,8 +466,10 @@ fn shards_partition_repositories_and_merge_into_one_summary() {
     let sarif: Value = serde_json::from_slice(&merged.stdout).expect("merged sarif");
     assert_eq!(sarif["version"], "2.1.0");
     assert_eq!(sarif["runs"].as_array().map(Vec::len), Some(6));
-    let results: usize =
-        sarif["runs"].as_array().map(|rs| rs.iter().map(|r| r["results"].as_array().map_or(0, Vec::len)).sum()).unwrap_or(0);
+    let results: usize = sarif["runs"]
+        .as_array()
+        .map(|rs| rs.iter().map(|r| r["results"].as_array().map_or(0, Vec::len)).sum())
+        .unwrap_or(0);
     assert_eq!(results, 6);
 
     let text = leakhound().arg("merge").args(&json_reports).output().expect("runs");
@@ -463,11 +480,7 @@ fn shards_partition_repositories_and_merge_into_one_summary() {
 /// The first chromium-like browser on PATH.
 fn chromium() -> Option<PathBuf> {
     ["chromium", "chromium-browser", "google-chrome"].iter().find_map(|name| {
-        std::env::var_os("PATH")?
-            .to_str()?
-            .split(':')
-            .map(|d| Path::new(d).join(name))
-            .find(|p| p.is_file())
+        std::env::var_os("PATH")?.to_str()?.split(':').map(|d| Path::new(d).join(name)).find(|p| p.is_file())
     })
 }
 
@@ -581,4 +594,55 @@ fn html_summary_renders_in_headless_chromium() {
         .output()
         .expect("chromium runs");
     assert!(status.status.success() && shot.is_file(), "screenshot: {}", String::from_utf8_lossy(&status.stderr));
+}
+
+#[test]
+fn user_and_single_repository_listings() {
+    let rt = runtime();
+    let server = rt.block_on(MockServer::start());
+    let tool = Repo::new();
+    let key = sendgrid_key();
+    tool.write(".env", format!("SENDGRID_API_KEY={key}\n"));
+    tool.commit("tool");
+    let entry = api_repo("octo", "tool", &file_url(&tool), false, false);
+    rt.block_on(async {
+        Mock::given(method("GET"))
+            .and(path("/users/octo/repos"))
+            .and(query_param("type", "owner"))
+            .respond_with(rate_headers(4000).set_body_json(json!([entry.clone()])))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/repos/octo/tool"))
+            .respond_with(rate_headers(3999).set_body_json(entry.clone()))
+            .mount(&server)
+            .await;
+    });
+    for (kind, name) in [("user", "octo"), ("repo", "octo/tool")] {
+        let cache = tempfile::tempdir().expect("tmp");
+        let out = leakhound()
+            .args(["github", kind, name, "--api-url", &server.uri(), "--format", "json", "--quiet", "--cache-dir"])
+            .arg(cache.path())
+            .env_remove("GITHUB_TOKEN")
+            .output()
+            .expect("runs");
+        let doc: Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(secrets(repo_entry(&doc, "octo/tool")), vec![(key.clone(), true)], "{kind}");
+    }
+    // A token with a newline is refused before anything is sent.
+    let out = leakhound()
+        .args(["github", "repo", "octo/tool", "--api-url", &server.uri(), "--quiet", "--cache-dir"])
+        .arg(tempfile::tempdir().expect("tmp").path())
+        .env("GITHUB_TOKEN", "ghp_abc\nxyz")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    // Plain http to a non-loopback API is refused.
+    let out = leakhound()
+        .args(["github", "org", "acme", "--api-url", "http://example.invalid", "--quiet", "--cache-dir"])
+        .arg(tempfile::tempdir().expect("tmp").path())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("loopback"));
 }

@@ -20,20 +20,20 @@ pub enum GithubCommand {
     Org {
         org: String,
         #[command(flatten)]
-        args: GithubArgs,
+        args: Box<GithubArgs>,
     },
     /// Every repository a user owns.
     User {
         user: String,
         #[command(flatten)]
-        args: GithubArgs,
+        args: Box<GithubArgs>,
     },
     /// One repository.
     Repo {
         /// OWNER/NAME
         full_name: String,
         #[command(flatten)]
-        args: GithubArgs,
+        args: Box<GithubArgs>,
     },
 }
 
@@ -126,7 +126,13 @@ fn read_token(args: &GithubArgs) -> Result<Option<String>> {
         ),
         None => std::env::var("GITHUB_TOKEN").ok().map(|t| t.trim().to_string()),
     };
-    Ok(token.filter(|t| !t.is_empty()))
+    let token = token.filter(|t| !t.is_empty());
+    // A token goes into an HTTP header: anything but visible ASCII is a mistake
+    // (a pasted newline, a quoted value), and is never echoed back.
+    if token.as_deref().is_some_and(|t| !t.bytes().all(|b| b.is_ascii_graphic())) {
+        bail!("the GitHub token holds characters that cannot go into an HTTP header (spaces, quotes, newlines?)");
+    }
+    Ok(token)
 }
 
 fn regex(flag: &str, value: &Option<String>) -> Result<Option<regex::Regex>> {
@@ -136,9 +142,9 @@ fn regex(flag: &str, value: &Option<String>) -> Result<Option<regex::Regex>> {
 /// `leakhound github org|user|repo`.
 pub fn run_github(cmd: GithubCommand) -> Result<i32> {
     let (target, args) = match cmd {
-        GithubCommand::Org { org, args } => (Target::Org(org), args),
-        GithubCommand::User { user, args } => (Target::User(user), args),
-        GithubCommand::Repo { full_name, args } => (Target::Repo(full_name), args),
+        GithubCommand::Org { org, args } => (Target::Org(org), *args),
+        GithubCommand::User { user, args } => (Target::User(user), *args),
+        GithubCommand::Repo { full_name, args } => (Target::Repo(full_name), *args),
     };
     let setup = setup(&args.common, None)?;
     let cache_dir = match &args.cache_dir {

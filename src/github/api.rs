@@ -190,7 +190,12 @@ impl GitHub {
 
     /// Sends a request (GET without body, POST with a JSON body) honouring
     /// rate limits; returns status, headers and body text.
-    fn send(&self, method: &str, url: &str, body: Option<&serde_json::Value>) -> Result<(StatusCode, HeaderMap, String)> {
+    fn send(
+        &self,
+        method: &str,
+        url: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<(StatusCode, HeaderMap, String)> {
         self.check_same_origin(url)?;
         let uri: Uri = url.parse().map_err(|_| anyhow!("invalid API URL"))?;
         let mut attempt = 0;
@@ -269,8 +274,7 @@ impl GitHub {
 
     /// One repository by `OWNER/NAME`.
     pub fn repo(&self, full_name: &str) -> Result<ApiRepo> {
-        let (owner, name) =
-            full_name.split_once('/').ok_or_else(|| anyhow!("{full_name:?}: expected OWNER/NAME"))?;
+        let (owner, name) = full_name.split_once('/').ok_or_else(|| anyhow!("{full_name:?}: expected OWNER/NAME"))?;
         check_name(owner)?;
         check_name(name)?;
         Ok(self.get_json(&self.url(&format!("repos/{owner}/{name}")))?.0)
@@ -279,8 +283,7 @@ impl GitHub {
     /// Uploads a SARIF document (gzip + base64) to a repository's code
     /// scanning; returns the upload id GitHub answers with.
     pub fn upload_sarif(&self, full_name: &str, commit_sha: &str, git_ref: &str, sarif: &str) -> Result<String> {
-        let (owner, name) =
-            full_name.split_once('/').ok_or_else(|| anyhow!("{full_name:?}: expected OWNER/NAME"))?;
+        let (owner, name) = full_name.split_once('/').ok_or_else(|| anyhow!("{full_name:?}: expected OWNER/NAME"))?;
         check_name(owner)?;
         check_name(name)?;
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());

@@ -56,9 +56,9 @@ pub fn render(doc: &OrgReport) -> String {
         esc(&title)
     );
     let when = doc.run.as_ref().map(|r| r.finished_at.clone()).unwrap_or_default();
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<h1>{}</h1><p class=\"sub\">{}{}{}</p>\n",
+        "<h1>{}</h1><p class=\"sub\">{}{}{}</p>",
         esc(&title),
         esc(&when),
         doc.shard.as_ref().map(|s| format!(" · shard {}", esc(s))).unwrap_or_default(),
@@ -76,7 +76,10 @@ pub fn render(doc: &OrgReport) -> String {
         ("total-revoked", revoked, "revoked"),
         ("total-failed", t.failed, "failed repositories"),
     ] {
-        let _ = write!(out, "<div class=\"card\" id=\"{id}\"><div class=\"n\">{n}</div><div class=\"l\">{label}</div></div>");
+        let _ = write!(
+            out,
+            "<div class=\"card\" id=\"{id}\"><div class=\"n\">{n}</div><div class=\"l\">{label}</div></div>"
+        );
     }
     out.push_str("</section>\n");
 
@@ -152,7 +155,8 @@ fn finding_table(findings: &[&OrgFinding]) -> String {
             .locations
             .first()
             .map(|l| {
-                let commit = l.commit.as_ref().map(|c| format!(" @ {}", c.id.get(..10).unwrap_or(&c.id))).unwrap_or_default();
+                let commit =
+                    l.commit.as_ref().map(|c| format!(" @ {}", c.id.get(..10).unwrap_or(&c.id))).unwrap_or_default();
                 format!("{}:{}{commit}", l.path, l.line)
             })
             .unwrap_or_default();
@@ -183,7 +187,8 @@ fn chart(history: &[HistoryPoint]) -> String {
     let (w, h, pad) = (720.0_f64, 220.0_f64, 36.0_f64);
     let max = history.iter().map(|p| p.findings.max(p.live)).max().unwrap_or(0).max(1) as f64;
     let n = history.len();
-    let x = |i: usize| if n == 1 { pad + (w - 2.0 * pad) / 2.0 } else { pad + (w - 2.0 * pad) * i as f64 / (n - 1) as f64 };
+    let x =
+        |i: usize| if n == 1 { pad + (w - 2.0 * pad) / 2.0 } else { pad + (w - 2.0 * pad) * i as f64 / (n - 1) as f64 };
     let y = |v: i64| h - pad - (h - 2.0 * pad) * v as f64 / max;
     let mut out = format!(
         "<svg id=\"chart\" role=\"img\" aria-label=\"findings over time\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\">"

@@ -96,20 +96,9 @@ pub fn sync(dir: &Path, clone_url: &str, creds: &Credentials) -> Result<Sync> {
     }
     let scope = creds.scope_for(clone_url);
     if dir.join("HEAD").is_file() {
+        run_git(Command::new("git").arg("-C").arg(dir).args(["remote", "set-url", "origin", clone_url]), None, creds)?;
         run_git(
-            Command::new("git").arg("-C").arg(dir).args(["remote", "set-url", "origin", clone_url]),
-            None,
-            creds,
-        )?;
-        run_git(
-            Command::new("git").arg("-C").arg(dir).args([
-                "-c",
-                "gc.auto=0",
-                "fetch",
-                "--prune",
-                "--quiet",
-                "origin",
-            ]),
+            Command::new("git").arg("-C").arg(dir).args(["-c", "gc.auto=0", "fetch", "--prune", "--quiet", "origin"]),
             scope.as_deref(),
             creds,
         )?;
@@ -193,7 +182,8 @@ mod tests {
     use super::*;
 
     fn creds(api: &str) -> Credentials {
-        let url = reqwest::Url::parse(api).unwrap_or_else(|_| reqwest::Url::parse("https://x.invalid").unwrap_or_else(|_| unreachable!()));
+        let url = reqwest::Url::parse(api)
+            .unwrap_or_else(|_| reqwest::Url::parse("https://x.invalid").unwrap_or_else(|_| unreachable!()));
         Credentials::for_api(&url, Some("ghp_token".into()))
     }
 

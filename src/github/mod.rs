@@ -233,7 +233,10 @@ pub fn run(opts: &Options, scanner: &Scanner<'_>) -> Result<OrgReport> {
     for (i, repo) in repos.iter().enumerate() {
         let started = Instant::now();
         if let Some(done) = store.outcome(run_id, &repo.full_name)? {
-            say(opts.quiet, &format!("[{}/{total}] {}: done earlier in this run ({})", i + 1, repo.full_name, done.mode));
+            say(
+                opts.quiet,
+                &format!("[{}/{total}] {}: done earlier in this run ({})", i + 1, repo.full_name, done.mode),
+            );
             continue;
         }
         let result = scan_repo(opts, scanner, &engine, &hashes, &creds, &mut store, run_id, repo);
@@ -270,8 +273,7 @@ pub fn run(opts: &Options, scanner: &Scanner<'_>) -> Result<OrgReport> {
     }
 
     // Reports, SARIF and uploads: from the store, for every repository of this run.
-    std::fs::create_dir_all(&opts.sarif_dir)
-        .with_context(|| format!("cannot create {}", opts.sarif_dir.display()))?;
+    std::fs::create_dir_all(&opts.sarif_dir).with_context(|| format!("cannot create {}", opts.sarif_dir.display()))?;
     let rules: BTreeMap<&str, &Rule> = scanner.set.rules.iter().map(|r| (r.rule.id.as_str(), &r.rule)).collect();
     let mut doc = OrgReport::new(
         opts.target.scope(),

@@ -52,7 +52,10 @@ impl OrgFinding {
             (true, "live") => "new tonight, live".into(),
             (true, _) => "new tonight".into(),
             (false, "live") => {
-                format!("still live since {}", day(self.stored.live_since.as_deref().unwrap_or(&self.stored.first_seen)))
+                format!(
+                    "still live since {}",
+                    day(self.stored.live_since.as_deref().unwrap_or(&self.stored.first_seen))
+                )
             }
             (false, "revoked") if revoked_by_us => "revoked by leakhound".into(),
             (false, status) => format!("{status}, first seen {}", day(&self.stored.first_seen)),
@@ -227,11 +230,8 @@ pub fn repo_sarif(entry: &RepoEntry, rules: &BTreeMap<&str, &Rule>, head: Option
 
 /// One SARIF document with a run per repository.
 fn render_sarif(doc: &OrgReport, rules: &BTreeMap<&str, &Rule>) -> String {
-    let docs: Vec<serde_json::Value> = doc
-        .repositories
-        .iter()
-        .filter_map(|r| serde_json::from_str(&repo_sarif(r, rules, None)).ok())
-        .collect();
+    let docs: Vec<serde_json::Value> =
+        doc.repositories.iter().filter_map(|r| serde_json::from_str(&repo_sarif(r, rules, None)).ok()).collect();
     combine_sarif(docs)
 }
 

@@ -362,8 +362,8 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (text, first_seen_run, first_seen, last_seen_run, last_seen, live_since) = row?;
-            let finding: Finding = serde_json::from_str(&text)
-                .with_context(|| format!("state store: unreadable finding of {repo}"))?;
+            let finding: Finding =
+                serde_json::from_str(&text).with_context(|| format!("state store: unreadable finding of {repo}"))?;
             out.push(StoredFinding {
                 repo: repo.to_string(),
                 finding,
@@ -390,9 +390,8 @@ impl Store {
             .optional()?
             .flatten();
         let live_since = match status {
-            Some(Status::Live) => {
-                live_since.or_else(|| finding.verification.as_ref().map(|v| v.checked_at.clone()).or_else(|| Some(now())))
-            }
+            Some(Status::Live) => live_since
+                .or_else(|| finding.verification.as_ref().map(|v| v.checked_at.clone()).or_else(|| Some(now()))),
             _ => None,
         };
         self.conn.execute(

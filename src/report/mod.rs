@@ -16,6 +16,7 @@ use crate::scan::ScanStats;
 use crate::suppress::Suppression;
 
 pub use json::{JSON_SCHEMA_NAME, JSON_VERSION, JsonReport};
+pub use text::human_bytes;
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -38,8 +38,47 @@ pub fn render(report: &Report<'_>, opts: RenderOptions) -> String {
     for f in report.findings {
         finding_block(&mut out, &p, report, f);
     }
+    blocked_hint(&mut out, &p, report);
     out.push_str(&summary_line(&p, report));
     out
+}
+
+/// For hooks: what was blocked, where each credential is, and the three
+/// ways out, in one place a person reads after a failed commit or push.
+fn blocked_hint(out: &mut String, p: &Paint, report: &Report<'_>) {
+    let (what, fix) = match report.mode {
+        "staged" => (
+            "commit blocked: the staged changes add",
+            "remove it from the file and stage the file again (git add); rotate it with its provider if it was \
+             ever shared, pushed or committed elsewhere",
+        ),
+        "pre-push" => (
+            "push blocked: the commits being pushed add",
+            "remove it and rewrite the commits that added it (git commit --amend, git rebase -i); rotate it with \
+             its provider, since it is already in your local history",
+        ),
+        _ => return,
+    };
+    let n = report.findings.len();
+    if n == 0 {
+        return;
+    }
+    let _ = writeln!(out, "{} {n} credential{}:", p.red(what), plural(n));
+    for f in report.findings {
+        for loc in &f.locations {
+            let place = match loc.kind {
+                LocationKind::CommitMessage => format!("commit message of {}", loc.path),
+                _ => format!("{}:{}", loc.path, loc.line),
+            };
+            let commit = loc.commit.as_ref().map(|c| format!(" (commit {})", &c.id[..c.id.len().min(10)]));
+            let _ = writeln!(out, "  {}  {}{}", p.bold(&place), f.rule_name, commit.unwrap_or_default());
+        }
+    }
+    let _ = writeln!(
+        out,
+        "To fix, for each one: {fix}. If it is a false positive, mark the line with a `leakhound:allow` comment \
+         (e.g. `# leakhound:allow`).\n"
+    );
 }
 
 fn finding_block(out: &mut String, p: &Paint, report: &Report<'_>, f: &Finding) {
