@@ -448,12 +448,7 @@ fn scan_loose(dir: &Path, ids: &[ObjectId], ctx: &Ctx<'_>) {
                 }
             }
             match store.try_find(id, buf) {
-                Ok(Some(obj)) => {
-                    let kind = obj.kind;
-                    // Re-borrow: `obj` borrows `buf`.
-                    let len = obj.data.len();
-                    worker.object(id, kind, &buf[..len]);
-                }
+                Ok(Some(obj)) => worker.object(id, obj.kind, obj.data),
                 Ok(None) => {}
                 Err(e) => {
                     worker.unreported += 1;
