@@ -117,3 +117,41 @@ fn unstaged_changes_are_what_protect_scans_without_staged() {
     let (report, code) = protect(&repo, false);
     assert_eq!(code, 0, "{report}");
 }
+
+#[test]
+fn hooks_see_the_index_named_by_git_index_file() {
+    // `git commit -a` and `git commit PATH` run the pre-commit hook against a
+    // temporary index named by GIT_INDEX_FILE.
+    let repo = Repo::new();
+    let key = sendgrid_key();
+    repo.write("a.txt", "a\n");
+    repo.commit("a");
+    let alt = repo.git_dir().join("alt-index");
+    repo.write("b.env", format!("K={key}\n"));
+    let status = std::process::Command::new("git")
+        .current_dir(repo.path())
+        .env("GIT_INDEX_FILE", &alt)
+        .args(["read-tree", "HEAD"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let status = std::process::Command::new("git")
+        .current_dir(repo.path())
+        .env("GIT_INDEX_FILE", &alt)
+        .args(["add", "b.env"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+
+    let (report, code) = protect(&repo, true);
+    assert_eq!(code, 0, "the default index has nothing staged: {report}");
+    let out = common::leakhound()
+        .env("GIT_INDEX_FILE", &alt)
+        .args(["protect", "--staged", "--quiet", "--format", "json", "--repo"])
+        .arg(repo.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(locations(&report, &key).len(), 1, "{report}");
+}

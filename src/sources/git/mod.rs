@@ -130,14 +130,14 @@ pub fn scan_new_commits(
 
 /// Scans what is staged in the index against HEAD, blaming only added lines.
 pub fn scan_staged(engine: &Engine, path: &Path, opts: &GitOptions) -> Result<GitScan> {
-    let repo = open(path)?;
+    let repo = open_for_hook(path)?;
     staged::scan_staged(engine, &repo, opts).map(|(hits, stats)| GitScan { hits, stats, repo: repo_info(&repo) })
 }
 
 /// Scans the working tree's changes against the index (what `git diff`
 /// shows), blaming only added lines.
 pub fn scan_unstaged(engine: &Engine, path: &Path, opts: &GitOptions) -> Result<GitScan> {
-    let repo = open(path)?;
+    let repo = open_for_hook(path)?;
     staged::scan_unstaged(engine, &repo, opts).map(|(hits, stats)| GitScan { hits, stats, repo: repo_info(&repo) })
 }
 
@@ -150,6 +150,17 @@ fn open(path: &Path) -> Result<gix::Repository> {
     // Trees and commits are looked up repeatedly during provenance.
     repo.object_cache_size_if_unset(8 * 1024 * 1024);
     Ok(repo)
+}
+
+/// Opens the repository as git hooks see it: `GIT_DIR`, `GIT_WORK_TREE`
+/// and `GIT_INDEX_FILE` apply (`git commit -a` or `git commit PATH` run the
+/// pre-commit hook against a temporary index named by `GIT_INDEX_FILE`).
+fn open_for_hook(path: &Path) -> Result<gix::Repository> {
+    if !path.exists() {
+        bail!("{}: no such file or directory", path.display());
+    }
+    gix::discover_with_environment_overrides(path)
+        .map_err(|e| anyhow!("{}: not a git repository ({e})", path.display()))
 }
 
 /// Notes every scan of a repository carries (shallow clones).
