@@ -25,21 +25,17 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// Floors, set from what was measured (see docs/accuracy.md). Raise them when
-/// the figures improve; never lower them to make a change pass.
-const RECALL_FLOOR: f64 = 0.97;
+/// Floors, set from what was measured (see docs/accuracy.md: recall 1.000,
+/// precision 0.995, decoded 0.846). Raise them when the figures improve;
+/// never lower them to make a change pass.
+const RECALL_FLOOR: f64 = 0.98;
 const PRECISION_FLOOR: f64 = 0.98;
 /// Applies once the binary can decode (it has `--no-decode`).
-const DECODED_RECALL_FLOOR: f64 = 0.75;
+const DECODED_RECALL_FLOOR: f64 = 0.80;
 
-/// Labels that are known misses today, with the reason. They still count in
-/// the recall figure; they are only excused from the per-rule check.
-const KNOWN_MISSES: &[(&str, &str)] = &[
-    ("email/smtp2go/smtp.ini", "unquoted `password = value` (INI style) is not accepted by the SMTP login rules"),
-    ("providers/second/datadog_app-key.php", "keyword rules do not accept PHP `define('NAME', 'value')`"),
-    ("providers/wp-content/php_1.php", "keyword rules do not accept PHP `define('NAME', 'value')`"),
-    ("providers/web/ts_1.ts", "keyword rules do not accept a TypeScript type annotation (`NAME: string = ...`)"),
-];
+/// Labels that are known misses, with the reason. They still count in the
+/// recall figure; they are only excused from the per-rule check.
+const KNOWN_MISSES: &[(&str, &str)] = &[];
 
 struct Label {
     path: String,
@@ -115,10 +111,11 @@ fn labels() -> Vec<Label> {
         .collect()
 }
 
-fn scan() -> Vec<Item> {
+fn scan(extra: &[&str]) -> Vec<Item> {
     let corpus = root().join("corpus");
     let out = common::leakhound()
         .args(["scan", "--no-ignore", "--quiet", "--format", "json"])
+        .args(extra)
         .arg(&corpus)
         .output()
         .expect("leakhound runs");
@@ -182,7 +179,7 @@ fn ratio(a: usize, b: usize) -> f64 {
 #[test]
 fn accuracy_on_labeled_corpus() {
     let labels = labels();
-    let items = scan();
+    let items = scan(&[]);
     let known_rules = rule_ids();
 
     let unknown: Vec<&str> =
@@ -287,6 +284,18 @@ fn accuracy_on_labeled_corpus() {
     assert!(recall >= RECALL_FLOOR, "recall {recall:.3} is below the floor {RECALL_FLOOR}");
     assert!(precision >= PRECISION_FLOOR, "precision {precision:.3} is below the floor {PRECISION_FLOOR}");
     if decoding_available() {
+        // The decoded labels really are hidden: without decoding none is found.
+        let plain_items = scan(&["--no-decode"]);
+        let leaked: Vec<String> = decoded
+            .iter()
+            .map(|&i| &labels[i])
+            .filter(|l| {
+                plain_items.iter().any(|it| it.path == l.path && it.line == l.line && normalize(&it.secret) == normalize(&l.secret))
+            })
+            .map(|l| format!("{}:{}", l.path, l.line))
+            .collect();
+        println!("with --no-decode: {} decoded labels found", leaked.len());
+        assert!(leaked.is_empty(), "decoded labels found with --no-decode (mislabeled, or --no-decode decodes): {leaked:?}");
         assert!(
             decoded_recall >= DECODED_RECALL_FLOOR,
             "decoded recall {decoded_recall:.3} is below the floor {DECODED_RECALL_FLOOR}"
