@@ -78,22 +78,21 @@ blob_bytes=$(git -C "$corpus/repo" cat-file --batch-all-objects --batch-check='%
   awk '$1 == "blob" { s += $2 } END { print s }')
 echo "corpus: $corpus/repo, unique blob bytes $(awk -v b="$blob_bytes" 'BEGIN { printf "%.1f MB", b / 1e6 }') per repository; $n repositories; $threads threads"
 
-measure() { # label cache-dir [extra flags...]
-  local label=$1 cache=$2; shift 2
-  local tf=$out/time.$label
+measure() { # key label cache-dir [extra flags...]
+  local key=$1 label=$2 cache=$3; shift 3
+  local tf=$out/time.$key report=$out/report.$key.json
   /usr/bin/time -v "$bin" github org bench --api-url "$api" --cache-dir "$cache" --threads "$threads" \
-    --quiet --format json --output "$out/report.$label.json" "$@" 2>"$tf" || [ $? -eq 1 ]
-  local wall rss
+    --quiet --format json --output "$report" "$@" 2>"$tf" || [ $? -eq 1 ]
+  local wall rss counts
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ { print $2 }' "$tf")
   rss=$(awk -F': ' '/Maximum resident set size/ { printf "%.0f MB", $2 / 1024 }' "$tf")
-  local blobs findings
-  blobs=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(d['totals']['blobs_scanned'], d['totals']['findings'], d['totals']['new_findings'])" "$out/report.$label.json")
-  printf '%-28s wall %-10s peak RSS %-8s blobs/findings/new: %s\n' "$label" "$wall" "$rss" "$blobs"
+  counts=$(python3 -c "import json,sys; t=json.load(open(sys.argv[1]))['totals']; print(t['repositories'], t['blobs_scanned'], t['findings'], t['new_findings'])" "$report")
+  printf '%-26s wall %-9s peak RSS %-8s repos/blobs scanned/findings/new: %s\n' "$label" "$wall" "$rss" "$counts"
 }
 
 rm -rf "$out/cache-all" "$out/cache-fifth"
-measure "first run ($n repos)" "$out/cache-all"
-measure "second run, no changes" "$out/cache-all"
+measure first "first run ($n repos)" "$out/cache-all"
+measure second "second run, no changes" "$out/cache-all"
 fifth=$(( (n + 4) / 5 ))
 # The same API, only the first N/5 repositories (by name) for the memory comparison.
-measure "first run ($fifth repos)" "$out/cache-fifth" --name "^repo-0*($(seq -s '|' 1 "$fifth"))\$"
+measure fifth "first run ($fifth repos)" "$out/cache-fifth" --name "^repo-0*($(seq -s '|' 1 "$fifth"))\$"

@@ -128,7 +128,8 @@ pub struct Store {
 
 /// Now, RFC 3339 in UTC to the second.
 pub fn now() -> String {
-    jiff::Timestamp::now().round(jiff::Unit::Second).map(|t| t.to_string()).unwrap_or_default()
+    let now = jiff::Timestamp::now();
+    jiff::Timestamp::from_second(now.as_second()).unwrap_or(now).to_string()
 }
 
 impl Store {
@@ -168,9 +169,7 @@ impl Store {
         if let Some((id, started)) = open {
             let recent = started
                 .parse::<jiff::Timestamp>()
-                .ok()
-                .and_then(|t| jiff::Timestamp::now().duration_since(t).try_into().ok())
-                .is_some_and(|d: Duration| d < RESUME_WINDOW);
+                .is_ok_and(|t| jiff::Timestamp::now().duration_since(t).as_secs() < RESUME_WINDOW.as_secs() as i64);
             if recent {
                 return Ok((id, true));
             }
