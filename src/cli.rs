@@ -19,8 +19,8 @@ use crate::sources;
 use crate::suppress::{self, Suppressor};
 
 mod github;
+mod integrations;
 mod rules_doc;
-mod github;
 mod verify;
 
 /// Exit code when a scan found credentials (overridable with --exit-code).
@@ -60,6 +60,15 @@ pub enum Command {
     Github(github::GithubCommand),
     /// Combine org reports, scan reports or SARIF files (e.g. of shards) into one.
     Merge(github::MergeArgs),
+    /// Install a git pre-commit hook (or, with --pre-push, a pre-push hook) that runs leakhound.
+    InstallHook(integrations::InstallHookArgs),
+    /// Run in CI: scan what the event adds, write SARIF, a job summary, annotations and outputs.
+    #[command(subcommand)]
+    Ci(integrations::CiCommand),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(integrations::CompletionsArgs),
+    /// Print the man page (or write one per command with --dir).
+    Man(integrations::ManArgs),
 }
 
 /// Flags shared by every command that scans and reports.
@@ -106,6 +115,9 @@ pub struct CommonArgs {
     /// Extra rule files (a rule with a built-in id replaces it).
     #[arg(long = "rules", value_name = "FILE")]
     pub rule_files: Vec<PathBuf>,
+    /// Do not decode base64, percent-encoding or string escapes to look inside them.
+    #[arg(long)]
+    pub no_decode: bool,
     /// Worker threads (default: number of CPUs).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
@@ -145,6 +157,9 @@ pub struct ProtectArgs {
     /// Scan what is staged in the index (added lines only) instead of the unstaged diff.
     #[arg(long)]
     pub staged: bool,
+    /// Scan the commits being pushed, from the ref updates git writes to a pre-push hook's stdin.
+    #[arg(long, conflicts_with = "staged")]
+    pub pre_push: bool,
     /// Repository (default: current directory).
     #[arg(long, default_value = ".")]
     pub repo: PathBuf,
@@ -246,6 +261,10 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Providers(a) => verify::run_providers(&a),
         Command::Github(cmd) => github::run_github(cmd),
         Command::Merge(args) => github::run_merge(args),
+        Command::InstallHook(args) => integrations::run_install_hook(&args),
+        Command::Ci(integrations::CiCommand::Github(args)) => integrations::run_ci_github(*args),
+        Command::Completions(args) => integrations::run_completions(&args),
+        Command::Man(args) => integrations::run_man(&args),
         Command::Ignore(args) => {
             let added = suppress::append_ignores(&args.file, &args.fingerprints, args.reason.as_deref())?;
             println!("{}: {added} fingerprint{} added", args.file.display(), if added == 1 { "" } else { "s" });
@@ -275,6 +294,7 @@ struct Setup {
     settings: Settings,
     suppressor: Suppressor,
     max_file_size: u64,
+    decode: bool,
 }
 
 fn setup(common: &CommonArgs, root: Option<&Path>) -> Result<Setup> {
@@ -301,7 +321,16 @@ fn setup(common: &CommonArgs, root: Option<&Path>) -> Result<Setup> {
         suppressor.baseline = suppress::read_baseline(b)?;
     }
     let max_file_size = common.max_file_size.or(settings.max_file_size).unwrap_or(DEFAULT_MAX_FILE_SIZE);
-    Ok(Setup { set, settings, suppressor, max_file_size })
+    Ok(Setup { set, settings, suppressor, max_file_size, decode: !common.no_decode })
+}
+
+impl Setup {
+    /// The engine over the resolved rules, with decoding as asked.
+    fn engine(&self) -> Engine {
+        let mut engine = Engine::new(&self.set);
+        engine.set_decoding(self.decode);
+        engine
+    }
 }
 
 /// The directory whose leakhound.toml and .leakhoundignore apply to a scan of `path`.
@@ -327,7 +356,7 @@ struct Outcome {
 
 fn run_scan(args: ScanArgs) -> Result<i32> {
     let setup = setup(&args.common, config_root(Path::new(&args.path)).as_deref())?;
-    let engine = Engine::new(&setup.set);
+    let engine = setup.engine();
     let started = Instant::now();
     let progress_on = !args.common.quiet;
     let outcome = if args.git || args.range.is_some() || args.since_commit.is_some() {
@@ -375,8 +404,11 @@ fn run_scan(args: ScanArgs) -> Result<i32> {
 }
 
 fn run_protect(args: ProtectArgs) -> Result<i32> {
+    if args.pre_push {
+        return integrations::run_pre_push(args);
+    }
     let setup = setup(&args.common, Some(&args.repo))?;
-    let engine = Engine::new(&setup.set);
+    let engine = setup.engine();
     let started = Instant::now();
     let opts = sources::git::GitOptions {
         max_blob_size: setup.max_file_size,

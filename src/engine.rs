@@ -14,8 +14,8 @@ use std::sync::OnceLock;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::bytes::{Regex, RegexBuilder};
 
-use crate::filters;
 use crate::rules::{Rule, RuleSet};
+use crate::{decode, filters};
 
 /// How far a single-line rule's window reaches either side of a keyword,
 /// bounded so that minified one-line files do not make every window huge.
@@ -25,6 +25,12 @@ const MULTILINE_AFTER: usize = 16 * 1024;
 const MULTILINE_BEFORE: usize = 2 * 1024;
 /// Context patterns search at most this many bytes either side of a match.
 const CONTEXT_BYTES: usize = 4096;
+/// Decoded text is scanned again for encodings at most this deep.
+const DECODE_DEPTH: usize = 2;
+/// At most this many decoded bytes are scanned per buffer.
+const DECODE_BUDGET: usize = 4 * 1024 * 1024;
+/// Lines longer than this are decoded only this far around the keyword.
+const DECODE_LINE: usize = 32 * 1024;
 /// Regex size limit per rule: large enough for any sane rule, small enough
 /// that a pathological user rule fails to compile instead of eating memory.
 const REGEX_SIZE_LIMIT: usize = 16 * 1024 * 1024;
@@ -34,8 +40,29 @@ struct CompiledRule {
     rule: Rule,
     regex: OnceLock<Result<Regex, String>>,
     contexts: OnceLock<Result<Vec<CompiledContext>, String>>,
-    path: OnceLock<Result<Option<Regex>, String>>,
+    selectors: OnceLock<Result<Selectors, String>>,
     overrides: Vec<usize>,
+}
+
+/// A rule's path and value selectors, compiled together on first use.
+#[derive(Default)]
+struct Selectors {
+    path: Option<Regex>,
+    path_exclude: Option<Regex>,
+    secret_reject: Option<Regex>,
+}
+
+impl Selectors {
+    /// Whether the rule applies to a buffer at `path` (no path: stdin and
+    /// decoded text without a name; path-bound rules then do not apply).
+    fn path_allows(&self, path: Option<&str>) -> bool {
+        match (&self.path, path) {
+            (Some(_), None) => return false,
+            (Some(re), Some(p)) if !re.is_match(p.as_bytes()) => return false,
+            _ => {}
+        }
+        !matches!((&self.path_exclude, path), (Some(re), Some(p)) if re.is_match(p.as_bytes()))
+    }
 }
 
 struct CompiledContext {
@@ -58,6 +85,9 @@ pub struct Match {
     pub secret: String,
     /// Other named groups of the pattern and its context patterns.
     pub groups: BTreeMap<String, String>,
+    /// How the secret was decoded to be found (`base64`, `percent`,
+    /// `escape`, nested as `base64>percent`); the range is then the encoded text's.
+    pub decoded: Option<String>,
 }
 
 /// Per-thread scratch space, reused across buffers to avoid allocation storms.
@@ -65,6 +95,8 @@ pub struct Match {
 pub struct Scratch {
     windows: Vec<Vec<(usize, usize)>>,
     touched: Vec<usize>,
+    /// Lines (bounded) that had a keyword hit: where escapes are decoded.
+    hit_lines: Vec<(usize, usize)>,
 }
 
 /// Compiled rule set.
@@ -75,6 +107,8 @@ pub struct Engine {
     keyword_rules: Vec<Vec<usize>>,
     /// Rules with no keywords: they run on every buffer.
     unconditional: Vec<usize>,
+    /// Whether encoded text (base64, percent, escapes) is decoded and scanned.
+    decode: bool,
 }
 
 /// An error compiling a rule's regexes.
@@ -125,10 +159,10 @@ impl Engine {
                 rule: loaded.rule.clone(),
                 regex: OnceLock::new(),
                 contexts: OnceLock::new(),
-                path: OnceLock::new(),
+                selectors: OnceLock::new(),
             })
             .collect();
-        Engine { rules, prefilter, keyword_rules, unconditional }
+        Engine { rules, prefilter, keyword_rules, unconditional, decode: true }
     }
 
     pub fn rule(&self, index: usize) -> &Rule {
@@ -146,7 +180,7 @@ impl Engine {
             let err = |message: String| CompileError { rule: r.rule.id.clone(), message };
             r.regex().map_err(err)?;
             r.contexts().map_err(err)?;
-            r.path_regex().map_err(err)?;
+            r.selectors().map_err(err)?;
         }
         Ok(())
     }
@@ -156,7 +190,7 @@ impl Engine {
         let r = &self.rules[index];
         r.regex()?;
         r.contexts()?;
-        r.path_regex()?;
+        r.selectors()?;
         Ok(())
     }
 
@@ -168,6 +202,85 @@ impl Engine {
 
     /// Scans with caller-provided scratch space.
     pub fn scan_with(&self, buf: &[u8], path: Option<&str>, scratch: &mut Scratch) -> Vec<Match> {
+        let mut matches = self.scan_raw(buf, path, scratch);
+        if self.decode {
+            self.scan_decoded(buf, path, scratch, 1, &mut matches);
+        }
+        matches
+    }
+
+    /// Turns decoding of base64, percent-encoding and string escapes on or off.
+    pub fn set_decoding(&mut self, on: bool) {
+        self.decode = on;
+    }
+
+    /// Scans what decodes out of `buf`: base64 runs anywhere, and percent or
+    /// escape sequences on lines that had a keyword hit. Matches point at the
+    /// encoded text and say how it was decoded; a secret already found
+    /// undecoded at the same place is not reported twice.
+    fn scan_decoded(&self, buf: &[u8], path: Option<&str>, scratch: &Scratch, depth: usize, out: &mut Vec<Match>) {
+        let mut segments = Vec::new();
+        decode::base64_segments(buf, &mut segments);
+        for &(ls, le) in &scratch.hit_lines {
+            let line = &buf[ls..le];
+            if memchr::memchr(b'%', line).is_some()
+                && let Some(bytes) = decode::percent_decode(line)
+            {
+                segments.push(decode::Segment { start: ls, end: le, kind: "percent", bytes });
+            }
+            if memchr::memchr(b'\\', line).is_some()
+                && let Some(bytes) = decode::unescape(line)
+            {
+                segments.push(decode::Segment { start: ls, end: le, kind: "escape", bytes });
+            }
+        }
+        let mut budget = DECODE_BUDGET;
+        let mut inner = Scratch::default();
+        for seg in segments {
+            if seg.bytes.len() > budget {
+                break;
+            }
+            budget -= seg.bytes.len();
+            let mut found = self.scan_raw(&seg.bytes, path, &mut inner);
+            if depth < DECODE_DEPTH {
+                self.scan_decoded(&seg.bytes, path, &inner, depth + 1, &mut found);
+            }
+            for mut m in found {
+                // A secret found raw in its encoded form (`p%40ss`, `\\n` in a
+                // key) is reported once, decoded.
+                let undo: Option<fn(&[u8]) -> Option<Vec<u8>>> = match seg.kind {
+                    "percent" => Some(decode::percent_decode),
+                    "escape" => Some(decode::unescape),
+                    _ => None,
+                };
+                if let Some(undo) = undo {
+                    out.retain(|o| {
+                        !(o.rule == m.rule
+                            && o.start >= seg.start
+                            && o.end <= seg.end
+                            && undo(o.secret.as_bytes()).is_some_and(|d| d == m.secret.as_bytes()))
+                    });
+                }
+                let duplicate = out.iter().any(|o| {
+                    o.rule == m.rule && o.secret == m.secret && o.start < seg.end && seg.start < o.end.max(o.start + 1)
+                });
+                if duplicate {
+                    continue;
+                }
+                m.decoded = Some(match m.decoded {
+                    Some(inner_kind) => format!("{}>{inner_kind}", seg.kind),
+                    None => seg.kind.to_string(),
+                });
+                m.start = seg.start;
+                m.end = seg.end;
+                out.push(m);
+            }
+        }
+    }
+
+    /// The keyword prefilter and the candidate rules' regexes, no decoding.
+    fn scan_raw(&self, buf: &[u8], path: Option<&str>, scratch: &mut Scratch) -> Vec<Match> {
+        scratch.hit_lines.clear();
         if scratch.windows.len() < self.rules.len() {
             scratch.windows.resize_with(self.rules.len(), Vec::new);
         }
@@ -177,6 +290,9 @@ impl Engine {
         scratch.touched.clear();
 
         for hit in self.prefilter.find_overlapping_iter(buf) {
+            if self.decode && scratch.hit_lines.last().is_none_or(|&(_, le)| hit.start() > le) {
+                scratch.hit_lines.push(line_bounds(buf, hit.start(), hit.end(), DECODE_LINE));
+            }
             for &r in &self.keyword_rules[hit.pattern().as_usize()] {
                 let window = self.window(r, buf, hit.start(), hit.end());
                 let list = &mut scratch.windows[r];
@@ -223,15 +339,14 @@ impl Engine {
         let Ok(contexts) = compiled.contexts() else {
             return;
         };
-        match compiled.path_regex() {
-            Ok(Some(path_re)) => match path {
-                Some(p) if path_re.is_match(p.as_bytes()) => {}
-                _ => return,
-            },
-            Ok(None) => {}
-            Err(_) => return,
+        let Ok(selectors) = compiled.selectors() else { return };
+        if !selectors.path_allows(path) {
+            return;
         }
         let rule = &compiled.rule;
+        if rule.generic && path.is_some_and(filters::is_lockfile) {
+            return;
+        }
         let mut seen_end = 0;
         for &(ws, we) in windows {
             let hay = &buf[ws..we];
@@ -245,7 +360,10 @@ impl Engine {
                     continue;
                 }
                 let secret_text = String::from_utf8_lossy(secret.as_bytes()).into_owned();
-                if !self.accept_value(rule, &secret_text) {
+                if !self.accept_value(rule, &secret_text)
+                    || (rule.generic && filters::generic_reject(&secret_text))
+                    || selectors.secret_reject.as_ref().is_some_and(|re| re.is_match(secret.as_bytes()))
+                {
                     continue;
                 }
                 let mut groups = BTreeMap::new();
@@ -260,8 +378,14 @@ impl Engine {
                 if !apply_contexts(contexts, buf, whole, path, &mut groups) {
                     continue;
                 }
+                // A default login (user equals a short password: admin/admin,
+                // postgres/postgres) is not a leak; a token used as both user
+                // and password (Postmark SMTP) is.
+                if secret_text.len() < 20 && groups.get("user").is_some_and(|u| *u == secret_text) {
+                    continue;
+                }
                 seen_end = seen_end.max(end);
-                out.push(Match { rule: r, start, end, secret: secret_text, groups });
+                out.push(Match { rule: r, start, end, secret: secret_text, groups, decoded: None });
             }
         }
     }
@@ -315,11 +439,19 @@ impl CompiledRule {
             .map_err(Clone::clone)
     }
 
-    fn path_regex(&self) -> Result<Option<&Regex>, String> {
-        self.path
-            .get_or_init(|| self.rule.path.as_deref().map(build_regex).transpose().map_err(|e| format!("path: {e}")))
+    fn selectors(&self) -> Result<&Selectors, String> {
+        self.selectors
+            .get_or_init(|| {
+                let compile = |what: &str, p: &Option<String>| {
+                    p.as_deref().map(build_regex).transpose().map_err(|e| format!("{what}: {e}"))
+                };
+                Ok(Selectors {
+                    path: compile("path", &self.rule.path)?,
+                    path_exclude: compile("path_exclude", &self.rule.path_exclude)?,
+                    secret_reject: compile("secret_reject", &self.rule.secret_reject)?,
+                })
+            })
             .as_ref()
-            .map(Option::as_ref)
             .map_err(Clone::clone)
     }
 }

@@ -67,6 +67,7 @@ pub const PLACEHOLDER_WORDS: &[&str] = &[
     "not_a_secret",
     "not-a-real",
     "notreal",
+    "password_here",
 ];
 
 /// Whole values that are stop words rather than secrets.
@@ -105,6 +106,9 @@ pub const STOP_WORDS: &[&str] = &[
     "password123",
     "secret123",
     "hunter2",
+    "postgres",
+    "guest",
+    "anonymous",
 ];
 
 /// AWS's published documentation keys, which appear in countless READMEs.
@@ -113,7 +117,62 @@ const PUBLISHED_EXAMPLES: &[&str] = &[
     "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
     "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
     "AKIAI44QH8DHBEXAMPLE",
+    // Azurite (Azure Storage emulator) well-known account key.
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+    // jwt.io's sample token signature.
+    "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+    // PagerDuty's documentation key.
+    "y_NbAkKc66ryYTWUXYEu",
+    // RFC 7617's basic-auth sample (Aladdin:open sesame).
+    "QWxhZGRpbjpvcGVuIHNlc2FtZQ==",
 ];
+
+/// Lock files hold integrity hashes and resolved URLs, never credentials
+/// written by people; generic rules skip them.
+const LOCKFILES: &[&str] = &[
+    "package-lock.json",
+    "npm-shrinkwrap.json",
+    "yarn.lock",
+    "pnpm-lock.yaml",
+    "bun.lock",
+    "Cargo.lock",
+    "poetry.lock",
+    "Pipfile.lock",
+    "uv.lock",
+    "composer.lock",
+    "Gemfile.lock",
+    "go.sum",
+    "packages.lock.json",
+    "flake.lock",
+    "mix.lock",
+    "pubspec.lock",
+    "Podfile.lock",
+];
+
+/// Whether `path` names a lock file.
+pub fn is_lockfile(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    LOCKFILES.contains(&name)
+}
+
+/// Values that generic rules must not take for secrets: UUIDs (where a rule
+/// does not expect one) and integrity hashes (`sha512-…`).
+pub fn generic_reject(value: &str) -> bool {
+    let lower = value.to_ascii_lowercase();
+    if ["sha1-", "sha256-", "sha384-", "sha512-", "md5-"].iter().any(|p| lower.starts_with(p)) {
+        return true;
+    }
+    is_uuid(value)
+}
+
+fn is_uuid(v: &str) -> bool {
+    let b = v.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
 
 /// Why a candidate value was dropped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -278,6 +337,14 @@ mod tests {
         for v in ["Hq4vR9zLwT2mXy7pKd3sN8", "kP9!rT#2vB%qW7zL4mN1", "key-3f9a1c7e5b2d4068a1c3e5f7b9d2e4a6"] {
             assert_eq!(placeholder_reason(v), None, "{v}");
         }
+    }
+
+    #[test]
+    fn generic_rejects_hashes_uuids_and_lockfiles() {
+        assert!(generic_reject("sha512-3f9a1c7e5b2d4068a1c3e5f7b9d2e4a6"));
+        assert!(generic_reject("52d78801-e748-4204-936e-bbdf40dd0982"));
+        assert!(!generic_reject("Kq7vR9zLwT2mXy7p"));
+        assert!(is_lockfile("web/package-lock.json") && is_lockfile("Cargo.lock") && !is_lockfile("src/lock.rs"));
     }
 
     #[test]

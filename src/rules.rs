@@ -165,6 +165,12 @@ pub struct Rule {
     /// Only scan files whose path matches this regex.
     #[serde(default)]
     pub path: Option<String>,
+    /// Never scan files whose path matches this regex (lockfiles, fixtures).
+    #[serde(default)]
+    pub path_exclude: Option<String>,
+    /// Drop a match whose secret matches this regex.
+    #[serde(default)]
+    pub secret_reject: Option<String>,
     pub remediation: String,
     #[serde(default)]
     pub references: Vec<String>,

@@ -194,7 +194,7 @@ pub fn locate(
             blob: blob.map(str::to_string),
             commit: None,
             in_head: None,
-            decoded: None,
+            decoded: m.decoded,
             fingerprint: String::new(),
         },
     })
