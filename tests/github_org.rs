@@ -341,16 +341,28 @@ fn killed_runs_resume_and_lose_nothing() {
             .stderr(std::fs::File::create(&stderr_path).expect("file"))
             .spawn()
             .expect("spawn");
-        // Kill at a different moment each time; from attempt 12 on, let it finish.
-        let wait = Duration::from_millis(40 + (attempt as u64 * 97) % 400);
-        let deadline = std::time::Instant::now() + wait;
+        // Until every repository is done: wait for this attempt to finish a
+        // repository, then kill it a random moment later (while it fetches,
+        // scans or records the next one). Killed the first time before any
+        // repository is done, to cover an early kill too.
         let mut exited = None;
-        while std::time::Instant::now() < deadline || attempt >= 12 {
+        let started = std::time::Instant::now();
+        let mut kill_at = if attempt == 0 { Some(started + Duration::from_millis(30)) } else { None };
+        loop {
             if let Some(status) = child.try_wait().expect("wait") {
                 exited = Some(status);
                 break;
             }
-            std::thread::sleep(Duration::from_millis(5));
+            if kill_at.is_none() {
+                let err = std::fs::read_to_string(&stderr_path).unwrap_or_default();
+                if err.lines().any(|l| l.contains(": full, ")) {
+                    kill_at = Some(std::time::Instant::now() + Duration::from_millis(fastrand::u64(0..60)));
+                }
+            }
+            if kill_at.is_some_and(|t| std::time::Instant::now() >= t) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(2));
         }
         match exited {
             Some(status) => {
@@ -369,7 +381,14 @@ fn killed_runs_resume_and_lose_nothing() {
             }
         }
     }
-    assert!(kills > 0, "no attempt was killed mid-run");
+    assert!(kills >= 3, "only {kills} attempts were killed mid-run");
+    let logs_text: String = files_under(logs.path())
+        .into_iter()
+        .filter(|p| p.display().to_string().contains("/err"))
+        .map(|p| std::fs::read_to_string(p).unwrap_or_default())
+        .collect();
+    assert!(logs_text.contains("resuming interrupted run"), "{logs_text}");
+    assert!(logs_text.contains("done earlier in this run"), "{logs_text}");
     let doc: Value = serde_json::from_str(&final_report.expect("a run finished")).expect("json");
     assert_eq!(doc["totals"]["repositories"], 10);
     assert_eq!(doc["totals"]["findings"], reference["totals"]["findings"]);
