@@ -613,6 +613,17 @@ fn html_summary_renders_in_headless_chromium() {
         .output()
         .expect("chromium runs");
     assert!(status.status.success() && shot.is_file(), "screenshot: {}", String::from_utf8_lossy(&status.stderr));
+
+    // A third night with --revoke (a dry run): the live key gets a planned
+    // revocation, recorded in the store and the audit log's neighbourhood.
+    let mut revoke_flags = flags.clone();
+    revoke_flags.push("--revoke");
+    let (doc, stderr, code) = run_org(&server.uri(), "acme", cache.path(), &revoke_flags);
+    assert_eq!(code, 1, "a live credential fails the night: {stderr}");
+    let app_finding = &repo_entry(&doc, "acme/app")["findings"][0];
+    assert_eq!(app_finding["verification"]["status"], "live", "{stderr}");
+    assert_eq!(app_finding["verification"]["revocation"]["outcome"], "planned", "{app_finding}");
+    assert!(stderr.contains("would be revoked"), "{stderr}");
 }
 
 #[test]

@@ -269,7 +269,7 @@ pub fn run(opts: &Options, scanner: &Scanner<'_>) -> Result<OrgReport> {
     }
 
     if let Some(settings) = &opts.verify {
-        verify_open(&store, run_id, &started_at, &repos, settings, opts.quiet)?;
+        verify_open(&store, &started_at, &repos, settings, opts.quiet)?;
     }
 
     // Reports, SARIF and uploads: from the store, for every repository of this run.
@@ -402,7 +402,6 @@ fn scan_repo(
 /// stores each verdict.
 fn verify_open(
     store: &Store,
-    run_id: i64,
     run_started: &str,
     repos: &[ApiRepo],
     settings: &crate::verify::Settings,
@@ -433,10 +432,19 @@ fn verify_open(
     }
     let summary = crate::verify::run(&mut findings, settings)?;
     say(quiet, &summary.line());
+    if summary.planned() > 0 {
+        say(
+            quiet,
+            &format!(
+                "dry run: {} credential{} would be revoked; run again with --revoke --yes",
+                summary.planned(),
+                if summary.planned() == 1 { "" } else { "s" }
+            ),
+        );
+    }
     for (repo, f) in owners.iter().zip(&findings) {
         store.set_verification(repo, f)?;
     }
-    let _ = run_id;
     Ok(())
 }
 

@@ -261,7 +261,7 @@ fn render_text(doc: &OrgReport) -> String {
         t.repositories,
         if t.repositories == 1 { "y" } else { "ies" },
         t.scanned,
-        t.repositories - t.scanned - t.failed,
+        t.repositories.saturating_sub(t.scanned + t.failed),
         t.failed,
         t.blobs_scanned,
     ));
