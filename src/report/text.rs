@@ -55,7 +55,7 @@ fn blocked_hint(out: &mut String, p: &Paint, report: &Report<'_>) {
         "pre-push" => (
             "push blocked: the commits being pushed add",
             "remove it and rewrite the commits that added it (git commit --amend, git rebase -i); rotate it with \
-             its provider, since it is already in your local history",
+             its provider if it was ever shared or pushed anywhere else",
         ),
         _ => return,
     };
@@ -167,7 +167,8 @@ fn summary_line(p: &Paint, report: &Report<'_>) -> String {
         stats.duration.as_secs_f64()
     );
     if stats.commit_messages > 0 {
-        let _ = write!(s, " · {} commit messages", stats.commit_messages);
+        let n = stats.commit_messages as usize;
+        let _ = write!(s, " · {n} commit message{}", plural(n));
     }
     if !stats.skipped.is_empty() {
         let parts: Vec<String> = stats.skipped.iter().map(|(r, n)| format!("{n} {}", r.as_str())).collect();
