@@ -2001,6 +2001,54 @@ def negatives_corpus():
         f.neg(line, "public-key")
 
 
+EMAIL_TOKENS = [
+    ("sendgrid.api-key", "SENDGRID_API_KEY", sendgrid_key),
+    ("sendgrid.api-key", "SENDGRID_KEY", sendgrid_key),
+    ("sendgrid.api-key", "MAIL_API_KEY", sendgrid_key),
+    ("mailgun.api-key", "MAILGUN_API_KEY", lambda: "key-" + r(HEX, 32)),
+    ("mailgun.api-key", "MG_KEY", lambda: "key-" + r(HEX, 32)),
+    ("mailgun.private-api-key", "MAILGUN_API_KEY", mailgun_private),
+    ("mailgun.private-api-key", "MAILGUN_PRIVATE_KEY", mailgun_private),
+    ("mailchimp.api-key", "MAILCHIMP_API_KEY", lambda: r(HEX, 32) + f"-us{rng.randint(1, 21)}"),
+    ("mailchimp.api-key", "MC_API_KEY", lambda: r(HEX, 32) + f"-us{rng.randint(1, 21)}"),
+    ("mailchimp.transactional-key", "MANDRILL_API_KEY", lambda: "md-" + r(URLSAFE, 22)),
+    ("mailchimp.transactional-key", "MAILCHIMP_TRANSACTIONAL_KEY", lambda: "md-" + r(URLSAFE, 22)),
+    ("postmark.server-token", "POSTMARK_SERVER_TOKEN", uuid4),
+    ("postmark.server-token", "POSTMARK_API_TOKEN", uuid4),
+    ("postmark.account-token", "POSTMARK_ACCOUNT_TOKEN", uuid4),
+    ("sparkpost.api-key", "SPARKPOST_API_KEY", lambda: r(HEX, 40)),
+    ("sparkpost.api-key", "SPARKPOST_KEY", lambda: r(HEX, 40)),
+    ("brevo.api-key", "BREVO_API_KEY", lambda: f"xkeysib-{r(HEX, 64)}-{r(ALNUM, 16)}"),
+    ("brevo.api-key", "SENDINBLUE_API_KEY", lambda: f"xkeysib-{r(HEX, 64)}-{r(ALNUM, 16)}"),
+    ("brevo.smtp-key", "BREVO_SMTP_KEY", lambda: f"xsmtpsib-{r(HEX, 64)}-{r(ALNUM, 16)}"),
+    ("resend.api-key", "RESEND_API_KEY", lambda: f"re_{r(ALNUM, 8)}_{r(ALNUM, 24)}"),
+    ("resend.api-key", "RESEND_KEY", lambda: f"re_{r(ALNUM, 8)}_{r(ALNUM, 24)}"),
+    ("mailtrap.api-token", "MAILTRAP_API_TOKEN", lambda: r(HEX, 32)),
+    ("mailtrap.api-token", "MAILTRAP_TOKEN", lambda: r(HEX, 32)),
+    ("mailersend.api-token", "MAILERSEND_API_KEY", lambda: "mlsn." + r(HEX, 64)),
+    ("mailersend.api-token", "MAILERSEND_TOKEN", lambda: "mlsn." + r(HEX, 64)),
+    ("smtp2go.api-key", "SMTP2GO_API_KEY", lambda: "api-" + r(HEXU, 32)),
+    ("smtp2go.api-key", "SMTP2GO_KEY", lambda: "api-" + r(HEXU, 32)),
+    ("elasticemail.api-key", "ELASTICEMAIL_API_KEY", lambda: r(HEXU, 96)),
+    ("elasticemail.api-key", "ELASTIC_EMAIL_KEY", lambda: r(HEXU, 96)),
+    ("elasticemail.legacy-api-key", "ELASTIC_EMAIL_API_KEY", uuid4),
+]
+
+
+def email_tokens_corpus():
+    """Email-provider keys once more in every file format (one file each)."""
+    fmts = list(FORMATS)
+    for i, (rule, name, gen) in enumerate(EMAIL_TOKENS):
+        fmt = fmts[(i + 3) % len(fmts)]
+        pattern, head, tail = FORMATS[fmt]
+        f = File(f"email/formats/{name.lower()}_{i + 1}.{EXT[fmt]}")
+        f.add(head)
+        v = gen()
+        f.pos(render(fmt, name, v), rule, v)
+        if tail:
+            f.add(tail)
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "accuracy")
     out = os.path.abspath(out)
@@ -2011,6 +2059,7 @@ def main():
     keys_corpus()
     decoded_corpus()
     negatives_corpus()
+    email_tokens_corpus()
 
     corpus = os.path.join(out, "corpus")
     if os.path.isdir(corpus):

@@ -1,0 +1,3 @@
+<?php
+
+define('MAILCHIMP_API_KEY', '7a862fb19c4252679d95af265b64a3f7-us17');
