@@ -18,42 +18,77 @@ const MIN_BASE64: usize = 20;
 /// Longer runs are data (images, fonts), not credentials.
 const MAX_BASE64: usize = 64 * 1024;
 
-const fn base64_table() -> [bool; 256] {
-    let mut t = [false; 256];
+/// Per byte: 0 when not a base64 character, else a bit for its class
+/// (other, upper, lower, digit), so one pass both finds runs and tells
+/// whether a run mixes classes as base64 does.
+const fn base64_table() -> [u8; 256] {
+    let mut t = [0u8; 256];
     let mut c = 0;
     while c < 256 {
         let b = c as u8;
-        t[c] = b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'-' || b == b'_';
+        t[c] = if b.is_ascii_uppercase() {
+            2
+        } else if b.is_ascii_lowercase() {
+            4
+        } else if b.is_ascii_digit() {
+            8
+        } else if b == b'+' || b == b'/' || b == b'-' || b == b'_' {
+            1
+        } else {
+            0
+        };
         c += 1;
     }
     t
 }
-static BASE64_CHAR: [bool; 256] = base64_table();
+static BASE64_CLASS: [u8; 256] = base64_table();
+const MIXED: u8 = 2 | 4 | 8;
 
 /// Every run of base64 characters (standard or URL-safe alphabet, optional
 /// `=` padding) of a plausible length that decodes to mostly printable text.
 pub fn base64_segments(buf: &[u8], out: &mut Vec<Segment>) {
+    let n = buf.len();
+    // Invariant: `i` is 0 or follows a byte that ends a run already handled.
     let mut i = 0;
-    while i < buf.len() {
-        if !BASE64_CHAR[buf[i] as usize] {
-            i += 1;
+    while i + MIN_BASE64 <= n {
+        // A run of MIN_BASE64 or more starting at or after `i` must cover
+        // `probe`; if that byte is no base64 character, skip past it
+        // (most of source code is short identifiers: this skips most bytes).
+        let probe = i + MIN_BASE64 - 1;
+        if BASE64_CLASS[buf[probe] as usize] == 0 {
+            i = probe + 1;
             continue;
         }
-        let start = i;
-        while i < buf.len() && BASE64_CHAR[buf[i] as usize] {
+        let mut start = probe;
+        while start > i && BASE64_CLASS[buf[start - 1] as usize] != 0 {
+            start -= 1;
+        }
+        let mut classes = 0;
+        for &b in &buf[start..probe] {
+            classes |= BASE64_CLASS[b as usize];
+        }
+        i = probe;
+        while i < n {
+            let c = BASE64_CLASS[buf[i] as usize];
+            if c == 0 {
+                break;
+            }
+            classes |= c;
             i += 1;
         }
         let body_end = i;
-        while i < buf.len() && buf[i] == b'=' && i - body_end < 2 {
+        while i < n && buf[i] == b'=' && i - body_end < 2 {
             i += 1;
         }
         let len = body_end - start;
-        if !(MIN_BASE64..=MAX_BASE64).contains(&len) {
+        // Identifiers and words are runs too; real base64 mixes cases and digits.
+        if !(MIN_BASE64..=MAX_BASE64).contains(&len) || classes & MIXED != MIXED {
             continue;
         }
         let run = &buf[start..body_end];
-        // Identifiers and words are runs too; real base64 mixes cases and digits.
-        if !mixes_classes(run) {
+        // Most long runs (paths, minified names) decode to binary: check a
+        // prefix before decoding the whole run.
+        if !decode_base64(&run[..16]).is_some_and(|head| mostly_printable(&head)) {
             continue;
         }
         if let Some(decoded) = decode_base64(run)
@@ -62,13 +97,6 @@ pub fn base64_segments(buf: &[u8], out: &mut Vec<Segment>) {
             out.push(Segment { start, end: i, kind: "base64", bytes: decoded });
         }
     }
-}
-
-fn mixes_classes(run: &[u8]) -> bool {
-    let upper = run.iter().any(u8::is_ascii_uppercase);
-    let lower = run.iter().any(u8::is_ascii_lowercase);
-    let digit = run.iter().any(u8::is_ascii_digit);
-    upper && lower && digit
 }
 
 /// Decodes standard or URL-safe base64 without padding checks.
@@ -97,7 +125,7 @@ pub fn decode_base64(run: &[u8]) -> Option<Vec<u8>> {
 }
 
 fn mostly_printable(bytes: &[u8]) -> bool {
-    if bytes.len() < 8 {
+    if bytes.len() < 12 {
         return false;
     }
     let printable =
@@ -195,11 +223,81 @@ mod tests {
         assert_eq!(&buf[segs[0].start..segs[0].end], encoded);
     }
 
+    /// The obvious byte-by-byte search, to check the skipping one against.
+    fn naive_runs(buf: &[u8]) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < buf.len() {
+            if BASE64_CLASS[buf[i] as usize] == 0 {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < buf.len() && BASE64_CLASS[buf[i] as usize] != 0 {
+                i += 1;
+            }
+            if i - start >= MIN_BASE64 {
+                out.push((start, i));
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn skipping_search_finds_every_run(pieces in proptest::collection::vec((0usize..40, proptest::prelude::any::<bool>()), 0..60)) {
+            // Text made of base64 runs of many lengths split by separators,
+            // each run the base64 of printable text so that all qualify.
+            let mut buf = Vec::new();
+            let mut expect = Vec::new();
+            for (len, sep_newline) in pieces {
+                let text: Vec<u8> = (0..len).map(|k| b"Ab3 cD5:eF7-"[k % 12]).collect();
+                let enc = super::tests_support::encode(&text);
+                let start = buf.len();
+                buf.extend_from_slice(enc.trim_end_matches('=').as_bytes());
+                let end = buf.len();
+                if end - start >= MIN_BASE64 {
+                    expect.push((start, end));
+                }
+                buf.push(if sep_newline { b'\n' } else { b' ' });
+            }
+            proptest::prop_assert_eq!(naive_runs(&buf), expect.clone());
+            let mut segs = Vec::new();
+            base64_segments(&buf, &mut segs);
+            let found: Vec<(usize, usize)> = segs.iter().map(|s| (s.start, s.end)).collect();
+            let qualifying: Vec<(usize, usize)> = expect
+                .into_iter()
+                .filter(|&(s, e)| {
+                    let mut c = 0;
+                    for &b in &buf[s..e] { c |= BASE64_CLASS[b as usize]; }
+                    c & MIXED == MIXED && decode_base64(&buf[s..e]).is_some_and(|d| mostly_printable(&d))
+                })
+                .collect();
+            proptest::prop_assert_eq!(found, qualifying);
+        }
+    }
+
     #[test]
     fn percent_and_escapes() {
         assert_eq!(percent_decode(b"pass=p%40ss%21").as_deref(), Some(&b"pass=p@ss!"[..]));
         assert_eq!(percent_decode(b"100% sure"), None);
         assert_eq!(unescape(br#"{"k":"a\nb\"c\u0041"}"#).as_deref(), Some(&b"{\"k\":\"a\nb\"cA\"}"[..]));
         assert_eq!(unescape(b"plain"), None);
+    }
+}
+
+#[cfg(test)]
+mod tests_support {
+    /// Standard base64 with padding, for tests.
+    pub fn encode(data: &[u8]) -> String {
+        const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for chunk in data.chunks(3) {
+            let n = chunk.iter().enumerate().fold(0u32, |acc, (i, &b)| acc | (b as u32) << (16 - 8 * i));
+            for i in 0..4 {
+                out.push(if i <= chunk.len() { T[(n >> (18 - 6 * i) & 63) as usize] as char } else { '=' });
+            }
+        }
+        out
     }
 }
