@@ -676,3 +676,76 @@ fn user_and_single_repository_listings() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("loopback"));
 }
+
+/// Flags (`--name`) used on the `leakhound github`/`merge` lines of a file.
+fn flags_in(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut in_command = false;
+    for line in text.lines() {
+        let l = line.trim();
+        if l.contains("leakhound github") || l.contains("leakhound merge") {
+            in_command = true;
+        }
+        if in_command {
+            for word in l.split_whitespace() {
+                let w = word.trim_end_matches(['\\', ';']);
+                if w.starts_with("--") && w.len() > 2 && w[2..].bytes().all(|b| b.is_ascii_lowercase() || b == b'-') {
+                    out.push(w.to_string());
+                }
+            }
+            if !l.ends_with('\\') {
+                in_command = false;
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[test]
+fn examples_use_real_flags_and_valid_manifests() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let help = |args: &[&str]| {
+        let out = leakhound().args(args).arg("--help").output().expect("runs");
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let org_help = help(&["github", "org"]);
+    let merge_help = help(&["merge"]);
+    let workflow = std::fs::read_to_string(root.join("examples/nightly-org-scan.yml")).expect("workflow");
+    let job = std::fs::read_to_string(root.join("examples/k8s-indexed-job.yaml")).expect("k8s job");
+    let docs = std::fs::read_to_string(root.join("docs/github-org.md")).expect("docs");
+    for (name, text) in [("workflow", &workflow), ("k8s job", &job), ("docs", &docs)] {
+        let flags = flags_in(text);
+        assert!(!flags.is_empty(), "{name}: no flags found");
+        for flag in flags {
+            assert!(
+                org_help.contains(&format!("{flag} "))
+                    || org_help.contains(&format!("{flag}\n"))
+                    || merge_help.contains(&format!("{flag} ")),
+                "{name} uses {flag}, which `leakhound github org` / `merge` does not have"
+            );
+        }
+    }
+    // The manifests parse, and the fan-out is wired: a matrix / an indexed job passing --shard.
+    let wf: Value = serde_yaml_ng::from_str(&workflow).expect("workflow is YAML");
+    assert!(wf["jobs"]["scan"]["strategy"]["matrix"]["shard"].is_array());
+    assert!(workflow.contains("--shard ${{ matrix.shard }}/") && workflow.contains("leakhound merge"));
+    let k8s: Value = serde_yaml_ng::from_str(&job).expect("k8s manifest is YAML");
+    assert_eq!(k8s["kind"], "CronJob");
+    assert_eq!(k8s["spec"]["jobTemplate"]["spec"]["completionMode"], "Indexed");
+    assert!(job.contains("JOB_COMPLETION_INDEX + 1") && job.contains("--shard \"$K/$SHARDS\""));
+    // GitHub's workflow schema, where check-jsonschema is installed (CI installs it).
+    if let Ok(out) = Command::new("check-jsonschema")
+        .args(["--builtin-schema", "vendor.github-workflows"])
+        .arg(root.join("examples/nightly-org-scan.yml"))
+        .output()
+    {
+        assert!(
+            out.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
