@@ -11,7 +11,8 @@
 # plain checkout of HEAD (git archive, no .git directory).
 #
 # Reports are written to a temporary directory (never to /dev/null: one of the
-# tools replaces its output path with a regular file). Set KEEP=1 to keep it.
+# tools replaces its output path with a regular file). Set KEEP=1 to keep it;
+# REPORTS=DIR re-analyses a kept directory without running the tools again.
 set -euo pipefail
 
 corpus=${1:-/work/bench/medium}
@@ -24,10 +25,15 @@ leakhound=${LEAKHOUND:-$here/target/release/leakhound}
 [[ -f $planted ]] || { echo "no $planted" >&2; exit 2; }
 [[ -x $leakhound ]] || { echo "build first: cargo build --release ($leakhound missing)" >&2; exit 2; }
 
-out=$(mktemp -d "${TMPDIR:-/tmp}/fp-compare.XXXXXX")
-[[ ${KEEP:-0} == 1 ]] || trap 'rm -rf "$out"' EXIT
-mkdir -p "$out/head"
-git -C "$repo" archive HEAD | tar -x -C "$out/head"
+if [[ -n ${REPORTS:-} ]]; then
+  # Re-analyse the reports of an earlier run (KEEP=1) without running the tools.
+  out=$REPORTS
+else
+  out=$(mktemp -d "${TMPDIR:-/tmp}/fp-compare.XXXXXX")
+  [[ ${KEEP:-0} == 1 ]] || trap 'rm -rf "$out"' EXIT
+  mkdir -p "$out/head"
+  git -C "$repo" archive HEAD | tar -x -C "$out/head"
+fi
 
 timed() { # name command...: runs, records seconds, tolerates "found secrets" exit codes
   local name=$1; shift
@@ -41,6 +47,7 @@ timed() { # name command...: runs, records seconds, tolerates "found secrets" ex
 
 have() { command -v "$1" >/dev/null 2>&1; }
 
+if [[ -z ${REPORTS:-} ]]; then
 timed leakhound-git "$leakhound" scan --git "$repo" --format json --output "$out/leakhound-git.json" --quiet
 timed leakhound-head "$leakhound" scan "$out/head" --format json --output "$out/leakhound-head.json" --quiet
 if have kingfisher; then
@@ -50,6 +57,7 @@ fi
 if have gitleaks; then
   timed gitleaks-git gitleaks git "$repo" --no-banner --exit-code 0 --report-format json --report-path "$out/gitleaks-git.json"
   timed gitleaks-head gitleaks dir "$out/head" --no-banner --exit-code 0 --report-format json --report-path "$out/gitleaks-head.json"
+fi
 fi
 
 python3 - "$out" "$planted" <<'PY'
@@ -93,19 +101,20 @@ def norm(p, root):
             p = p[len(prefix):]
     return p
 
-def planted_match(row, root):
-    """The planted credential a location is, if any."""
+def planted_matches(row, root):
+    """The planted credentials a location is (a paired finding can be two)."""
     rule, secret, path, line = row
     path = norm(path, root)
+    hits = set()
     for i, p in enumerate(planted):
         if path != p["path"] and not path.endswith("/" + p["path"]):
             continue
         s = p["secret"]
         if not s:  # private keys: the whole file is the planted credential
-            return i
-        if secret and (s in secret or secret in s):
-            return i
-    return None
+            hits.add(i)
+        elif secret and (s in secret or secret in s):
+            hits.add(i)
+    return hits
 
 print("# fp-compare\n")
 print(f"planted credentials: {len(planted)} ({sum(p['in_head'] == 'yes' for p in planted)} at HEAD)\n")
@@ -121,13 +130,13 @@ for mode in ("git", "head"):
         fp_locs = collections.Counter()
         fp_where = collections.defaultdict(set)
         for row in rows:
-            m = planted_match(row, root)
-            if m is None:
+            m = planted_matches(row, root)
+            if not m:
                 fp_secrets[row[0]].add(row[1])
                 fp_locs[row[0]] += 1
                 fp_where[row[0]].add(norm(row[2], root))
             else:
-                found.add(m)
+                found |= m
         expected = [i for i, p in enumerate(planted) if mode == "git" or p["in_head"] == "yes"]
         missed = [planted[i] for i in expected if i not in found]
         n_fp = sum(len(v) for v in fp_secrets.values())
@@ -148,5 +157,5 @@ print("|---|---|---:|---:|---:|---:|")
 for mode, tool, n_fp, n_locs, f, e, t in summary:
     print(f"| {'history' if mode == 'git' else 'HEAD'} | {tool} | {n_fp} | {n_locs} | {f}/{e} | {t} |")
 PY
-[[ ${KEEP:-0} == 1 ]] && echo "reports kept in $out" >&2
+[[ ${KEEP:-0} == 1 && -z ${REPORTS:-} ]] && echo "reports kept in $out" >&2
 exit 0

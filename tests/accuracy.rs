@@ -182,8 +182,13 @@ fn accuracy_on_labeled_corpus() {
     let items = scan(&[]);
     let known_rules = rule_ids();
 
-    let unknown: Vec<&str> =
-        labels.iter().map(|l| l.rule.as_str()).filter(|r| !known_rules.contains(*r)).collect::<BTreeSet<_>>().into_iter().collect();
+    let unknown: Vec<&str> = labels
+        .iter()
+        .map(|l| l.rule.as_str())
+        .filter(|r| !known_rules.contains(*r))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     assert!(unknown.is_empty(), "labels.tsv names rules that do not exist: {unknown:?}");
 
     // Which labels each result matches (same path, line and secret).
@@ -250,10 +255,7 @@ fn accuracy_on_labeled_corpus() {
     let negative_lines: BTreeMap<(String, u64), String> =
         negatives.iter().map(|c| ((c[0].clone(), c[1].parse().unwrap_or(0)), c[2].clone())).collect();
 
-    println!(
-        "\nrecall    {plain_found}/{} = {recall:.3} (by the labeled rule: {plain_by_rule})",
-        plain.len()
-    );
+    println!("\nrecall    {plain_found}/{} = {recall:.3} (by the labeled rule: {plain_by_rule})", plain.len());
     println!("precision {matched_items}/{} = {precision:.3}", items.len());
     println!("decoded   {decoded_found}/{} = {decoded_recall:.3}", decoded.len());
     println!("hard negatives: {} lines", negatives.len());
@@ -290,12 +292,17 @@ fn accuracy_on_labeled_corpus() {
             .iter()
             .map(|&i| &labels[i])
             .filter(|l| {
-                plain_items.iter().any(|it| it.path == l.path && it.line == l.line && normalize(&it.secret) == normalize(&l.secret))
+                plain_items
+                    .iter()
+                    .any(|it| it.path == l.path && it.line == l.line && normalize(&it.secret) == normalize(&l.secret))
             })
             .map(|l| format!("{}:{}", l.path, l.line))
             .collect();
         println!("with --no-decode: {} decoded labels found", leaked.len());
-        assert!(leaked.is_empty(), "decoded labels found with --no-decode (mislabeled, or --no-decode decodes): {leaked:?}");
+        assert!(
+            leaked.is_empty(),
+            "decoded labels found with --no-decode (mislabeled, or --no-decode decodes): {leaked:?}"
+        );
         assert!(
             decoded_recall >= DECODED_RECALL_FLOOR,
             "decoded recall {decoded_recall:.3} is below the floor {DECODED_RECALL_FLOOR}"
@@ -315,7 +322,8 @@ fn labels_point_at_their_secrets() {
     assert!(read_tsv("negatives.tsv").len() >= 300, "fewer than 300 hard negatives");
     for l in &labels {
         let text = std::fs::read_to_string(corpus.join(&l.path)).unwrap_or_else(|e| panic!("{}: {e}", l.path));
-        let line = text.lines().nth(l.line as usize - 1).unwrap_or_else(|| panic!("{}:{} past the end", l.path, l.line));
+        let line =
+            text.lines().nth(l.line as usize - 1).unwrap_or_else(|| panic!("{}:{} past the end", l.path, l.line));
         let first = l.secret.lines().next().unwrap_or_default();
         if !l.decoded && !l.secret.contains("-----BEGIN") && !l.secret.starts_with("PuTTY") {
             assert!(line.contains(first), "{}:{} does not hold the labeled secret", l.path, l.line);
