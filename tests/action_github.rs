@@ -447,10 +447,16 @@ fn action_scan_step_runs_the_binary_with_its_inputs() {
     let run_step = |inputs: &[(&str, &str)]| -> Output {
         let mut cmd = p.sb.cmd("bash", &p.repo);
         cmd.args(["-e", "-c", script]);
-        // Each env entry of the step is `${{ inputs.NAME }}`: the input's value or its default.
+        // `${{ inputs.NAME }}` is the input's value or its default; the
+        // cached build's directory (`${{ steps.key.outputs.dir }}`) is
+        // empty, as with `install: path`, so the wrapper on PATH runs.
         for (var, value) in scan["env"].as_mapping().expect("env") {
             let (Some(var), Some(value)) = (var.as_str(), value.as_str()) else { continue };
-            let name = value.trim_start_matches("${{ inputs.").trim_end_matches(" }}");
+            let Some(name) = value.strip_prefix("${{ inputs.").and_then(|v| v.strip_suffix(" }}")) else {
+                assert_eq!(value, "${{ steps.key.outputs.dir }}", "{var}");
+                cmd.env(var, "");
+                continue;
+            };
             let default = action["inputs"][name]["default"].as_str().unwrap_or_default().to_string();
             let given = inputs.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string());
             cmd.env(var, given.unwrap_or(default));

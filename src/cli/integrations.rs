@@ -44,8 +44,7 @@ pub struct GithubArgs {
     /// Repository.
     #[arg(default_value = ".")]
     pub path: PathBuf,
-    /// auto: the commits a push, pull request or merge group adds (full
-    /// history for other events); full: the whole history.
+    /// What to scan.
     #[arg(long, value_enum, default_value_t = Mode::Auto)]
     pub mode: Mode,
     /// Scan this range instead of detecting one from the event.
