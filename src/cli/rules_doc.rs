@@ -78,6 +78,9 @@ pub fn render(set: &RuleSet) -> String {
             if let Some(path) = &rule.path {
                 let _ = writeln!(out, "- only in files matching {}", code(path));
             }
+            if let Some(path) = &rule.path_exclude {
+                let _ = writeln!(out, "- not in files matching {}", code(path));
+            }
             if rule.generic {
                 let _ = writeln!(out, "- generic: gives way to a specific rule that matches the same secret");
             }
