@@ -65,11 +65,12 @@ pub fn script(kind: HookKind, exe: &Path) -> String {
          # Skip it once (not recommended): {bypass}\n\
          leakhound={exe}\n\
          if [ ! -x \"$leakhound\" ]; then\n\
-         \x20 leakhound=$(command -v leakhound) || {{\n\
-         \x20   echo \"leakhound {name} hook: leakhound is not installed (looked for $leakhound and on PATH);\" >&2\n\
-         \x20   echo \"install it (cargo install leakhound) or remove $0\" >&2\n\
+         \x20 on_path=$(command -v leakhound) || {{\n\
+         \x20   echo \"leakhound {name} hook: leakhound is not installed (not at $leakhound, not on PATH);\" >&2\n\
+         \x20   echo \"install it (https://github.com/leakhound/leakhound), or remove $0\" >&2\n\
          \x20   exit 1\n\
          \x20 }}\n\
+         \x20 leakhound=$on_path\n\
          fi\n\
          exec \"$leakhound\" {command}\n",
         name = kind.file_name(),

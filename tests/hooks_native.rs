@@ -68,6 +68,42 @@ fn install_hook_writes_an_executable_pre_commit_hook_and_never_overwrites_silent
 }
 
 #[test]
+fn hook_falls_back_to_path_and_blocks_clearly_without_leakhound() {
+    let sb = Sandbox::new();
+    let repo = sb.repo("work");
+    write(&repo, "README.md", "# work\n");
+    assert!(commit(&sb, &repo, "initial").status.success());
+    assert!(install(&sb, &repo, &[]).status.success());
+    // The installing binary moved away: the hook uses the leakhound on PATH.
+    let hook = repo.join(".git/hooks/pre-commit");
+    let script = std::fs::read_to_string(&hook).expect("hook");
+    let moved: String = script
+        .lines()
+        .map(|l| if l.starts_with("leakhound=") { "leakhound='/nonexistent/leakhound'" } else { l })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&hook, moved + "\n").expect("write");
+    write(&repo, "a.env", format!("SENDGRID_API_KEY={}\n", common::sendgrid_key()));
+    let out = commit(&sb, &repo, "a");
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("a.env:1"), "{}", text(&out));
+    assert_eq!(sb.leakhound_runs(), 1);
+
+    // No leakhound anywhere: blocked, with a message rather than a shell error.
+    let git_dir = std::process::Command::new("sh")
+        .args(["-c", "dirname \"$(command -v git)\""])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .expect("sh");
+    let out =
+        sb.cmd("git", &repo).args(["commit", "-q", "-m", "a"]).env("PATH", format!("{git_dir}:/usr/bin:/bin")).output();
+    let out = out.expect("git runs");
+    let msg = text(&out);
+    assert!(!out.status.success(), "{msg}");
+    assert!(msg.contains("leakhound is not installed (not at /nonexistent/leakhound, not on PATH)"), "{msg}");
+}
+
+#[test]
 fn install_hook_follows_core_hooks_path() {
     let sb = Sandbox::new();
     let repo = sb.repo("work");
