@@ -1142,7 +1142,7 @@ def cloud_corpus():
 
     f = File("cloud/azure/backup.sh")
     sig = urllib.parse.quote(b64(rbytes(32)), safe="")
-    f.pos(f'az storage blob upload --blob-url "https://northwind.blob.core.windows.net/backups/db.gz?sv=2022-11-02&ss=b&srt=co&sp=rwl&se=2031-01-01T00:00:00Z&spr=https&sig={sig}" --file db.gz', "azure.sas-token", sig)
+    f.pos(f'az storage blob upload --blob-url "https://northwind.blob.core.windows.net/backups/db.gz?sv=2022-11-02&ss=b&srt=co&sp=rwl&se=2031-01-01T00:00:00Z&spr=https&sig={sig}" --file db.gz', "azure.sas-token", urllib.parse.unquote(sig), decoded=True, at=sig)
 
     f = File("cloud/azure/storage.env")
     key = b64(rbytes(64))
@@ -1446,20 +1446,20 @@ def decoded_corpus():
     LABELS.append((f.path, f.next_line - 1, "docker.hub-pat", "yes", pat))
     f.add("    }\n  }\n}")
 
-    # Percent-encoded passwords in URLs: the raw value is found; the decoded
-    # password is what the provider accepts.
+    # Percent-encoded passwords in URLs: the decoded password, which is what
+    # the provider accepts, is reported (the encoded form is not reported twice).
     f = File("decoded/url/ses.env")
     u, p = aws_key_id(), ses_smtp_password()
     while "/" not in p and "+" not in p:
         p = ses_smtp_password()
     pe = urllib.parse.quote(p, safe="")
-    f.pos(f"MAILER_DSN=smtp://{u}:{pe}@email-smtp.eu-central-1.amazonaws.com:587", "smtp.password", pe)
+    f.add(f"MAILER_DSN=smtp://{u}:{pe}@email-smtp.eu-central-1.amazonaws.com:587")
     LABELS.append((f.path, f.next_line - 1, "ses.smtp-credentials", "yes", p))
 
     f = File("decoded/url/database.env")
     p = r(ALNUM, 10) + "@" + r(ALNUM, 4) + "/" + r(ALNUM, 6) + "#"
     pe = urllib.parse.quote(p, safe="")
-    f.pos(f"DATABASE_URL=postgres://orders:{pe}@db.northwind.internal:5432/orders", "uri.postgres", pe)
+    f.add(f"DATABASE_URL=postgres://orders:{pe}@db.northwind.internal:5432/orders")
     LABELS.append((f.path, f.next_line - 1, "uri.postgres", "yes", p))
 
     # JSON string escapes: `\/` (PHP's json_encode) hides the URL scheme.

@@ -28,6 +28,9 @@ const CONTEXT_BYTES: usize = 4096;
 /// A decoding function: `None` when there was nothing to decode.
 type Decoder = fn(&[u8]) -> Option<Vec<u8>>;
 
+/// Literals that mark a line as worth unescaping (`smtp:\/\/…`, `\u005f`).
+const ESCAPE_MARKERS: &[&str] = &[":\\/\\/", "\\u00"];
+
 /// Decoded text is scanned again for encodings at most this deep.
 const DECODE_DEPTH: usize = 2;
 /// At most this many decoded bytes are scanned per buffer.
@@ -154,6 +157,14 @@ impl Engine {
                 }
             }
         }
+        // Escaped URLs and unicode escapes mark lines worth unescaping even
+        // though no rule keyword is visible before decoding.
+        for marker in ESCAPE_MARKERS {
+            if !index.contains_key(*marker) {
+                keywords.push(marker.to_string());
+                keyword_rules.push(Vec::new());
+            }
+        }
         // A full DFA: fastest per byte, and it builds in a few milliseconds
         // for our keyword set.
         let prefilter = AhoCorasickBuilder::new()
@@ -236,11 +247,6 @@ impl Engine {
         decode::base64_segments(buf, &mut segments);
         for &(ls, le) in &scratch.hit_lines {
             let line = &buf[ls..le];
-            if memchr::memchr(b'%', line).is_some()
-                && let Some(bytes) = decode::percent_decode(line)
-            {
-                segments.push(decode::Segment { start: ls, end: le, kind: "percent", bytes });
-            }
             if memchr::memchr(b'\\', line).is_some()
                 && let Some(bytes) = decode::unescape(line)
             {
@@ -262,7 +268,6 @@ impl Engine {
                 // A secret found raw in its encoded form (`p%40ss`, `\\n` in a
                 // key) is reported once, decoded.
                 let undo: Option<Decoder> = match seg.kind {
-                    "percent" => Some(decode::percent_decode),
                     "escape" => Some(decode::unescape),
                     _ => None,
                 };
@@ -358,6 +363,9 @@ impl Engine {
             self.run_rule(r, buf, path, &scratch.windows[r], &mut matches);
         }
         resolve_overlaps(&self.rules, &mut matches);
+        if self.decode {
+            percent_decode_url_secrets(&mut matches);
+        }
         matches
     }
 
@@ -505,6 +513,22 @@ fn build_regex(pattern: &str) -> Result<Regex, String> {
         .dfa_size_limit(REGEX_SIZE_LIMIT)
         .build()
         .map_err(|e| e.to_string())
+}
+
+/// A password in a URL (a match with a `host` group) is percent-encoded;
+/// report what it decodes to. Only the secret is decoded: decoding the
+/// whole URL first would let an encoded `@` or `/` split it.
+fn percent_decode_url_secrets(matches: &mut [Match]) {
+    for m in matches {
+        if m.decoded.is_none()
+            && m.groups.contains_key("host")
+            && m.secret.contains('%')
+            && let Some(d) = decode::percent_decode(m.secret.as_bytes())
+        {
+            m.secret = String::from_utf8_lossy(&d).into_owned();
+            m.decoded = Some("percent".to_string());
+        }
+    }
 }
 
 /// The line(s) holding `start..end`, clipped to `reach` bytes either side.
