@@ -325,6 +325,11 @@ fn setup(common: &CommonArgs, root: Option<&Path>) -> Result<Setup> {
 }
 
 impl Setup {
+    /// Rules by id, for reports.
+    fn rule_map(&self) -> std::collections::BTreeMap<&str, &crate::rules::Rule> {
+        self.set.rules.iter().map(|r| (r.rule.id.as_str(), &r.rule)).collect()
+    }
+
     /// The engine over the resolved rules, with decoding as asked.
     fn engine(&self) -> Engine {
         let mut engine = Engine::new(&self.set);
@@ -441,9 +446,35 @@ fn finish(
     verify_args: Option<&verify::ScanVerifyArgs>,
 ) -> Result<i32> {
     let mut stats = outcome.stats;
+    let (findings, suppressed) =
+        resolve_findings(engine, setup, outcome.hits, &mut stats, started, common, verify_args)?;
+    let report = Report {
+        findings: &findings,
+        stats: &stats,
+        rules: setup.rule_map(),
+        suppressed: &suppressed,
+        target: outcome.target,
+        mode: outcome.mode,
+        repository: outcome.repository,
+    };
+    write_report(&report, common)?;
+    Ok(if findings.is_empty() { 0 } else { common.exit_code })
+}
+
+/// Hits to reportable findings: suppressions, verification and redaction as
+/// asked; every error met by the source is named once on stderr.
+fn resolve_findings(
+    engine: &Engine,
+    setup: &Setup,
+    hits: Vec<Hit>,
+    stats: &mut ScanStats,
+    started: Instant,
+    common: &CommonArgs,
+    verify_args: Option<&verify::ScanVerifyArgs>,
+) -> Result<(Vec<crate::findings::Finding>, Vec<suppress::Suppression>)> {
     stats.duration = started.elapsed();
     stats.notes.extend(setup.settings.notes.iter().cloned());
-    let (mut findings, suppressed) = setup.suppressor.apply(outcome.hits, &setup.settings, |i| engine.rule(i));
+    let (mut findings, suppressed) = setup.suppressor.apply(hits, &setup.settings, |i| engine.rule(i));
     if let Some(v) = verify_args {
         verify::apply_to_scan(&mut findings, v)?;
     }
@@ -455,20 +486,15 @@ fn finish(
     for e in &stats.errors {
         eprintln!("leakhound: {e}");
     }
-    let report = Report {
-        findings: &findings,
-        stats: &stats,
-        rules: setup.set.rules.iter().map(|r| (r.rule.id.as_str(), &r.rule)).collect(),
-        suppressed: &suppressed,
-        target: outcome.target,
-        mode: outcome.mode,
-        repository: outcome.repository,
-    };
+    Ok((findings, suppressed))
+}
+
+/// Renders `report` in the chosen format to `--output` or stdout (coloured
+/// only on a terminal).
+fn write_report(report: &Report<'_>, common: &CommonArgs) -> Result<()> {
     let to_terminal = common.output.is_none() && std::io::stdout().is_terminal();
     let color = to_terminal && !common.no_color && std::env::var_os("NO_COLOR").is_none();
-    let text = report::render(&report, common.format, RenderOptions { color });
-    write_output(common.output.as_deref(), &text)?;
-    Ok(if findings.is_empty() { 0 } else { common.exit_code })
+    write_output(common.output.as_deref(), &report::render(report, common.format, RenderOptions { color }))
 }
 
 fn write_output(path: Option<&Path>, text: &str) -> Result<()> {

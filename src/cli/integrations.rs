@@ -12,7 +12,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::{ArgAction, Args, CommandFactory, Subcommand};
 
-use super::{CommonArgs, Outcome, ProtectArgs, setup, threads, write_output};
+use super::{CommonArgs, Outcome, ProtectArgs, resolve_findings, setup, threads, write_output, write_report};
 use crate::ci::github::{self, Mode, Plan, Target};
 use crate::hooks::{self, HookKind};
 use crate::report::{self, Format, RenderOptions, Report};
@@ -215,24 +215,13 @@ pub fn run_ci_github(args: GithubArgs) -> Result<i32> {
         Some(s) => (s.hits, s.stats, Some(s.repo)),
         None => (Vec::new(), ScanStats::default(), None),
     };
-    stats.duration = started.elapsed();
-    stats.notes.extend(setup.settings.notes.iter().cloned());
-
     // As `finish` does, then several renderings of the one result.
-    let (mut findings, suppressed) = setup.suppressor.apply(hits, &setup.settings, |i| engine.rule(i));
-    super::verify::apply_to_scan(&mut findings, &args.verify)?;
-    if args.common.redact {
-        for f in &mut findings {
-            f.secret = f.secret_redacted.clone();
-        }
-    }
-    for e in &stats.errors {
-        eprintln!("leakhound: {e}");
-    }
+    let (findings, suppressed) =
+        resolve_findings(&engine, &setup, hits, &mut stats, started, &args.common, Some(&args.verify))?;
     let report = Report {
         findings: &findings,
         stats: &stats,
-        rules: setup.set.rules.iter().map(|r| (r.rule.id.as_str(), &r.rule)).collect(),
+        rules: setup.rule_map(),
         suppressed: &suppressed,
         target: match &plan.target {
             Target::Range(r) => r.clone(),
@@ -241,9 +230,7 @@ pub fn run_ci_github(args: GithubArgs) -> Result<i32> {
         mode,
         repository,
     };
-    let to_terminal = args.common.output.is_none() && std::io::stdout().is_terminal();
-    let color = to_terminal && !args.common.no_color && std::env::var_os("NO_COLOR").is_none();
-    write_output(args.common.output.as_deref(), &report::render(&report, args.common.format, RenderOptions { color }))?;
+    write_report(&report, &args.common)?;
 
     let sarif_name = args.sarif.as_ref().map(|p| p.display().to_string());
     if let Some(path) = &args.sarif {
