@@ -325,6 +325,16 @@ fn setup(common: &CommonArgs, root: Option<&Path>) -> Result<Setup> {
 }
 
 impl Setup {
+    /// Git source settings from the resolved size cap and the thread flag.
+    fn git_options(&self, common: &CommonArgs) -> sources::git::GitOptions {
+        sources::git::GitOptions {
+            max_blob_size: self.max_file_size,
+            threads: threads(common),
+            reachable_only: false,
+            decode_only: false,
+        }
+    }
+
     /// Rules by id, for reports.
     fn rule_map(&self) -> std::collections::BTreeMap<&str, &crate::rules::Rule> {
         self.set.rules.iter().map(|r| (r.rule.id.as_str(), &r.rule)).collect()
@@ -366,10 +376,9 @@ fn run_scan(args: ScanArgs) -> Result<i32> {
     let progress_on = !args.common.quiet;
     let outcome = if args.git || args.range.is_some() || args.since_commit.is_some() {
         let opts = sources::git::GitOptions {
-            max_blob_size: setup.max_file_size,
-            threads: threads(&args.common),
             reachable_only: args.reachable_only,
             decode_only: args.decode_only,
+            ..setup.git_options(&args.common)
         };
         let repo_path = Path::new(&args.path);
         let range = args.range.clone().or_else(|| args.since_commit.as_ref().map(|s| format!("{s}..HEAD")));
@@ -415,12 +424,7 @@ fn run_protect(args: ProtectArgs) -> Result<i32> {
     let setup = setup(&args.common, Some(&args.repo))?;
     let engine = setup.engine();
     let started = Instant::now();
-    let opts = sources::git::GitOptions {
-        max_blob_size: setup.max_file_size,
-        threads: threads(&args.common),
-        reachable_only: false,
-        decode_only: false,
-    };
+    let opts = setup.git_options(&args.common);
     let scan = if args.staged {
         sources::git::scan_staged(&engine, &args.repo, &opts)?
     } else {

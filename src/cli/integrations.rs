@@ -12,7 +12,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::{ArgAction, Args, CommandFactory, Subcommand};
 
-use super::{CommonArgs, Outcome, ProtectArgs, resolve_findings, setup, threads, write_output, write_report};
+use super::{CommonArgs, Outcome, ProtectArgs, resolve_findings, setup, write_output, write_report};
 use crate::ci::github::{self, Mode, Plan, Target};
 use crate::hooks::{self, HookKind};
 use crate::report::{self, Format, RenderOptions, Report};
@@ -133,12 +133,7 @@ pub fn run_pre_push(args: ProtectArgs) -> Result<i32> {
     let setup = setup(&args.common, Some(&args.repo))?;
     let engine = setup.engine();
     let started = Instant::now();
-    let opts = sources::git::GitOptions {
-        max_blob_size: setup.max_file_size,
-        threads: threads(&args.common),
-        reachable_only: false,
-        decode_only: false,
-    };
+    let opts = setup.git_options(&args.common);
     let progress = Progress::new(!args.common.quiet, "blobs");
     let mut hits = Vec::new();
     let mut stats = ScanStats::default();
@@ -198,12 +193,7 @@ pub fn run_ci_github(args: GithubArgs) -> Result<i32> {
     let setup = setup(&args.common, Some(&args.path))?;
     let engine = setup.engine();
     let started = Instant::now();
-    let opts = sources::git::GitOptions {
-        max_blob_size: setup.max_file_size,
-        threads: threads(&args.common),
-        reachable_only: false,
-        decode_only: false,
-    };
+    let opts = setup.git_options(&args.common);
     let progress = Progress::new(!args.common.quiet, "blobs");
     let (scan, mode) = match &plan.target {
         Target::Range(r) => (Some(sources::git::scan_range(&engine, &args.path, r, &opts, &progress)?), "range"),
