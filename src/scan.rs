@@ -200,6 +200,23 @@ pub fn locate(
     })
 }
 
+/// The content gate every source applies before scanning: binary content
+/// and Git LFS pointers are counted as skipped (false); what passes is
+/// counted as scanned (true).
+pub fn admit(stats: &mut ScanStats, data: &[u8]) -> bool {
+    let skip = if looks_binary(data) {
+        SkipReason::Binary
+    } else if is_lfs_pointer(data) {
+        SkipReason::GitLfs
+    } else {
+        stats.scanned += 1;
+        stats.bytes += data.len() as u64;
+        return true;
+    };
+    stats.skip(skip);
+    false
+}
+
 /// Whether the start of a buffer looks binary (a NUL byte in the first 8 KiB,
 /// as git decides).
 pub fn looks_binary(buf: &[u8]) -> bool {

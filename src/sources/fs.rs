@@ -12,7 +12,7 @@ use ignore::{WalkBuilder, WalkState};
 
 use crate::engine::{Engine, Scratch};
 use crate::findings::{Hit, LocationKind};
-use crate::scan::{LocalResults, Progress, ScanStats, SkipReason, is_lfs_pointer, locate, looks_binary};
+use crate::scan::{LocalResults, Progress, ScanStats, SkipReason, admit, locate};
 
 /// Settings of a working-tree walk.
 #[derive(Debug, Clone)]
@@ -119,16 +119,9 @@ fn scan_file(
         local.stats.skip(SkipReason::TooLarge);
         return;
     }
-    if looks_binary(buf) {
-        local.stats.skip(SkipReason::Binary);
+    if !admit(&mut local.stats, buf) {
         return;
     }
-    if is_lfs_pointer(buf) {
-        local.stats.skip(SkipReason::GitLfs);
-        return;
-    }
-    local.stats.scanned += 1;
-    local.stats.bytes += buf.len() as u64;
     let matches = engine.scan_with(buf, Some(rel), scratch);
     if !matches.is_empty() {
         local.hits.extend(locate(buf, matches, rel, LocationKind::File, None));

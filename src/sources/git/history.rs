@@ -27,7 +27,7 @@ use rayon::prelude::*;
 use super::{GitOptions, commit_info, provenance, repo_notes};
 use crate::engine::{Engine, Scratch};
 use crate::findings::{Hit, LocationKind};
-use crate::scan::{Progress, ScanStats, SkipReason, is_lfs_pointer, locate, looks_binary};
+use crate::scan::{Progress, ScanStats, SkipReason, admit, locate};
 
 /// Progress is counted in batches so that threads do not contend on it.
 const PROGRESS_BATCH: u64 = 512;
@@ -153,16 +153,9 @@ impl<'a> Worker<'a> {
             stats.bytes += data.len() as u64;
             return;
         }
-        if looks_binary(data) {
-            stats.skip(SkipReason::Binary);
+        if !admit(stats, data) {
             return;
         }
-        if is_lfs_pointer(data) {
-            stats.skip(SkipReason::GitLfs);
-            return;
-        }
-        stats.scanned += 1;
-        stats.bytes += data.len() as u64;
         // Paths are not known yet: path-aware rules cannot decide here.
         let matches = self.ctx.engine.scan_with(data, None, &mut self.scratch);
         if !matches.is_empty() {

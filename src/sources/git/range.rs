@@ -18,7 +18,7 @@ use super::provenance::{self, Want};
 use super::{GitOptions, commit_info, repo_notes};
 use crate::engine::{Engine, Scratch};
 use crate::findings::{Hit, LocationKind};
-use crate::scan::{Progress, ScanStats, SkipReason, is_lfs_pointer, locate, looks_binary};
+use crate::scan::{Progress, ScanStats, SkipReason, admit, locate};
 
 /// Runs a range scan.
 pub(super) fn scan(
@@ -198,16 +198,9 @@ pub(super) fn scan_blob(
             return None;
         }
     };
-    if looks_binary(data) {
-        stats.skip(SkipReason::Binary);
+    if !admit(stats, data) {
         return None;
     }
-    if is_lfs_pointer(data) {
-        stats.skip(SkipReason::GitLfs);
-        return None;
-    }
-    stats.scanned += 1;
-    stats.bytes += data.len() as u64;
     let matches = engine.scan_with(data, Some(path), scratch);
     if matches.is_empty() {
         return None;

@@ -25,7 +25,7 @@ use super::GitOptions;
 use super::diff::AddedLines;
 use crate::engine::{Engine, Scratch};
 use crate::findings::{Hit, LocationKind};
-use crate::scan::{ScanStats, SkipReason, is_lfs_pointer, locate, looks_binary};
+use crate::scan::{ScanStats, SkipReason, admit, locate, looks_binary};
 
 /// Deleted files at most compared with a new file to find where it was
 /// renamed from (beyond that, only exact renames are recognised).
@@ -142,16 +142,9 @@ fn load_staged<'b>(
             return None;
         }
     };
-    if looks_binary(data) {
-        stats.skip(SkipReason::Binary);
+    if !admit(stats, data) {
         return None;
     }
-    if is_lfs_pointer(data) {
-        stats.skip(SkipReason::GitLfs);
-        return None;
-    }
-    stats.scanned += 1;
-    stats.bytes += data.len() as u64;
     Some(data)
 }
 
@@ -405,16 +398,9 @@ pub(super) fn scan_unstaged(
                 if gix::objs::compute_hash(hash, gix::objs::Kind::Blob, buf).is_ok_and(|id| id == entry.id) {
                     return (hits, stats);
                 }
-                if looks_binary(buf) {
-                    stats.skip(SkipReason::Binary);
+                if !admit(&mut stats, buf) {
                     return (hits, stats);
                 }
-                if is_lfs_pointer(buf) {
-                    stats.skip(SkipReason::GitLfs);
-                    return (hits, stats);
-                }
-                stats.scanned += 1;
-                stats.bytes += buf.len() as u64;
                 let path = rel.to_str_lossy();
                 let matches = engine.scan_with(buf, Some(&path), scratch);
                 if matches.is_empty() {
