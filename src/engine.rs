@@ -48,6 +48,196 @@ struct CompiledRule {
     contexts: OnceLock<Result<Vec<CompiledContext>, String>>,
     selectors: OnceLock<Result<Selectors, String>>,
     overrides: Vec<usize>,
+    reach: Reach,
+}
+
+/// How far from a match's line a rule looks to decide on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    /// The line alone: windows stay on the keyword's line and contexts, if
+    /// any, look at the match's own line (`lines = 0`).
+    Line,
+    /// The line finds the match; context patterns then look at neighbouring lines.
+    Context,
+    /// Windows span lines (multi-line rules) or the whole buffer (rules
+    /// without keywords).
+    Wide,
+}
+
+impl Reach {
+    fn of(rule: &Rule) -> Reach {
+        if rule.multiline || rule.keywords.is_empty() {
+            Reach::Wide
+        } else if rule.context.iter().any(|c| c.lines > 0) {
+            Reach::Context
+        } else {
+            Reach::Line
+        }
+    }
+}
+
+/// What the line-bound half of a scan collected ([`Engine::collect`]); the
+/// other half ([`Engine::finish`]) turns it into matches. Offsets are into
+/// the scanned buffer.
+#[derive(Debug, Clone, Default)]
+pub struct Pieces {
+    /// Matches of rules that look at one line only.
+    line_matches: Vec<Match>,
+    /// Matches of rules with context lines, not yet checked against those
+    /// lines, each with the span the contexts look around.
+    candidates: Vec<(Match, (usize, usize))>,
+    /// Keyword hits (pattern, start, end) of multi-line rules.
+    wide_hits: Vec<(usize, usize, usize)>,
+    /// Decoded segments and what scanning their decoded bytes found.
+    segments: Vec<DecodedSegment>,
+    /// Bytes fed to the matcher (the ranges, plus decoded bytes).
+    pub bytes: usize,
+}
+
+#[derive(Debug, Clone)]
+struct DecodedSegment {
+    start: usize,
+    end: usize,
+    kind: &'static str,
+    decoded_len: usize,
+    found: Vec<Match>,
+}
+
+/// A stretch of lines that a delta child copied whole from its base: base
+/// bytes `base..base + len` are the child's `child..child + len`, and the
+/// lines strictly between the child's newlines at `first_nl` and `last_nl`
+/// lie inside the copy with both their line ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CopiedLines {
+    pub base: usize,
+    pub child: usize,
+    pub len: usize,
+    pub first_nl: usize,
+    pub last_nl: usize,
+}
+
+impl CopiedLines {
+    /// The child range of base range `start..end` if it lies on lines this
+    /// copy holds whole.
+    fn line_range(&self, start: usize, end: usize) -> Option<(usize, usize)> {
+        let (s, e) = self.bytes(start, end)?;
+        (s > self.first_nl && e <= self.last_nl).then_some((s, e))
+    }
+
+    /// The child range of base range `start..end` if the copy holds its bytes.
+    fn bytes(&self, start: usize, end: usize) -> Option<(usize, usize)> {
+        (start >= self.base && end <= self.base + self.len && start <= end)
+            .then(|| (start - self.base + self.child, end - self.base + self.child))
+    }
+}
+
+impl Pieces {
+    /// Whether there is nothing a delta child could inherit.
+    pub fn is_empty(&self) -> bool {
+        self.line_matches.is_empty()
+            && self.candidates.is_empty()
+            && self.wide_hits.is_empty()
+            && self.segments.iter().all(|s| s.found.is_empty())
+    }
+
+    /// Keeps only what a delta child can inherit (decoded segments that found
+    /// nothing matter only to the decoding budget, which a child small
+    /// enough for the delta path never exhausts).
+    pub fn shrink_for_children(&mut self) {
+        self.segments.retain(|s| !s.found.is_empty());
+        self.line_matches.shrink_to_fit();
+        self.candidates.shrink_to_fit();
+        self.wide_hits.shrink_to_fit();
+        self.segments.shrink_to_fit();
+    }
+
+    /// The pieces of a delta base that its child inherits through `copies`:
+    /// line-bound pieces on lines copied whole, and multi-line rules'
+    /// keyword hits whose bytes were copied. Together with what collecting
+    /// the child's other lines finds, they are what collecting the whole
+    /// child would find.
+    pub fn carry(&self, copies: &[CopiedLines]) -> Pieces {
+        let mut out = Pieces::default();
+        for copy in copies {
+            for m in &self.line_matches {
+                if let Some((s, e)) = copy.line_range(m.start, m.end) {
+                    out.line_matches.push(Match { start: s, end: e, ..m.clone() });
+                }
+            }
+            for (m, whole) in &self.candidates {
+                if let (Some((s, e)), Some(w)) = (copy.line_range(m.start, m.end), copy.line_range(whole.0, whole.1)) {
+                    out.candidates.push((Match { start: s, end: e, ..m.clone() }, w));
+                }
+            }
+            for &(p, s, e) in &self.wide_hits {
+                if let Some((s, e)) = copy.bytes(s, e) {
+                    out.wide_hits.push((p, s, e));
+                }
+            }
+            for seg in &self.segments {
+                if let Some((s, e)) = copy.line_range(seg.start, seg.end) {
+                    out.segments.push(DecodedSegment { start: s, end: e, ..seg.clone() });
+                }
+            }
+        }
+        out
+    }
+
+    /// Adds pieces collected elsewhere in the same buffer.
+    pub fn extend(&mut self, other: Pieces) {
+        self.line_matches.extend(other.line_matches);
+        self.candidates.extend(other.candidates);
+        self.wide_hits.extend(other.wide_hits);
+        self.segments.extend(other.segments);
+        self.bytes += other.bytes;
+    }
+}
+
+/// Adds a window for rule `r`, merging it into the last one it overlaps.
+fn add_window(scratch: &mut Scratch, r: usize, window: (usize, usize)) {
+    let list = &mut scratch.windows[r];
+    if list.is_empty() {
+        scratch.touched.push(r);
+    }
+    match list.last_mut() {
+        Some(last) if window.0 <= last.1 && window.0 >= last.0 => last.1 = last.1.max(window.1),
+        _ => list.push(window),
+    }
+}
+
+/// Merges what a decoded segment's bytes held into the buffer's matches:
+/// the matches point at the encoded text and say how it was decoded; a
+/// secret already found undecoded at the same place is not reported twice.
+fn merge_decoded(out: &mut Vec<Match>, seg: DecodedSegment) {
+    for mut m in seg.found {
+        // A secret found raw in its encoded form (`p%40ss`, `\\n` in a
+        // key) is reported once, decoded.
+        let undo: Option<Decoder> = match seg.kind {
+            "escape" => Some(decode::unescape),
+            _ => None,
+        };
+        if let Some(undo) = undo {
+            out.retain(|o| {
+                !(o.rule == m.rule
+                    && o.start >= seg.start
+                    && o.end <= seg.end
+                    && undo(o.secret.as_bytes()).is_some_and(|d| d == m.secret.as_bytes()))
+            });
+        }
+        let duplicate = out.iter().any(|o| {
+            o.rule == m.rule && o.secret == m.secret && o.start < seg.end && seg.start < o.end.max(o.start + 1)
+        });
+        if duplicate {
+            continue;
+        }
+        m.decoded = Some(match m.decoded {
+            Some(inner_kind) => format!("{}>{inner_kind}", seg.kind),
+            None => seg.kind.to_string(),
+        });
+        m.start = seg.start;
+        m.end = seg.end;
+        out.push(m);
+    }
 }
 
 /// A rule's path and value selectors, compiled together on first use.
@@ -107,12 +297,6 @@ pub struct Scratch {
     hits: Vec<(usize, usize, usize)>,
 }
 
-struct KeywordHit {
-    pattern: usize,
-    start: usize,
-    end: usize,
-}
-
 /// Compiled rule set.
 pub struct Engine {
     rules: Vec<CompiledRule>,
@@ -125,6 +309,8 @@ pub struct Engine {
     decode: bool,
     /// Length of the longest keyword.
     longest_keyword: usize,
+    /// Whether no keyword contains a newline (see [`Engine::splittable`]).
+    keywords_single_line: bool,
 }
 
 /// An error compiling a rule's regexes.
@@ -183,10 +369,12 @@ impl Engine {
                 regex: OnceLock::new(),
                 contexts: OnceLock::new(),
                 selectors: OnceLock::new(),
+                reach: Reach::of(&loaded.rule),
             })
             .collect();
         let longest_keyword = keywords.iter().map(String::len).max().unwrap_or(0);
-        Engine { rules, prefilter, keyword_rules, unconditional, decode: true, longest_keyword }
+        let keywords_single_line = keywords.iter().all(|k| !k.contains('\n'));
+        Engine { rules, prefilter, keyword_rules, unconditional, decode: true, longest_keyword, keywords_single_line }
     }
 
     pub fn rule(&self, index: usize) -> &Rule {
@@ -226,11 +414,8 @@ impl Engine {
 
     /// Scans with caller-provided scratch space.
     pub fn scan_with(&self, buf: &[u8], path: Option<&str>, scratch: &mut Scratch) -> Vec<Match> {
-        let mut matches = self.scan_raw(buf, path, scratch);
-        if self.decode {
-            self.scan_decoded(buf, path, scratch, 1, &mut matches);
-        }
-        matches
+        let pieces = self.collect_at(buf, path, &[(0, buf.len())], 1, scratch);
+        self.finish(buf, path, pieces)
     }
 
     /// Turns decoding of base64, percent-encoding and string escapes on or off.
@@ -238,14 +423,99 @@ impl Engine {
         self.decode = on;
     }
 
-    /// Scans what decodes out of `buf`: base64 runs anywhere, and percent or
-    /// escape sequences on lines that had a keyword hit. Matches point at the
-    /// encoded text and say how it was decoded; a secret already found
-    /// undecoded at the same place is not reported twice.
-    fn scan_decoded(&self, buf: &[u8], path: Option<&str>, scratch: &Scratch, depth: usize, out: &mut Vec<Match>) {
+    /// Whether a scan can be split into [`Engine::collect`] over parts of a
+    /// buffer plus [`Engine::finish`] (what delta-aware history scanning
+    /// relies on): every keyword-less rule is bound to a path (so it never
+    /// runs on a history blob) and no keyword spans lines.
+    pub fn splittable(&self) -> bool {
+        self.unconditional.iter().all(|&r| self.rules[r].rule.path.is_some()) && self.keywords_single_line
+    }
+
+    /// The first, line-bound half of a scan over the byte `ranges` of `buf`
+    /// (each range a run of whole lines; `[(0, buf.len())]` for the whole
+    /// buffer): keyword hits in the ranges, the matches of rules that look at
+    /// one line only, the not yet confirmed matches of rules whose contexts
+    /// look at neighbouring lines, the keyword hits of multi-line rules, and
+    /// what decoding the ranges' encoded text finds. Everything collected
+    /// depends on the lines of the ranges alone.
+    pub fn collect(&self, buf: &[u8], path: Option<&str>, ranges: &[(usize, usize)], scratch: &mut Scratch) -> Pieces {
+        self.collect_at(buf, path, ranges, 1, scratch)
+    }
+
+    fn collect_at(
+        &self,
+        buf: &[u8],
+        path: Option<&str>,
+        ranges: &[(usize, usize)],
+        depth: usize,
+        scratch: &mut Scratch,
+    ) -> Pieces {
+        let mut pieces = Pieces::default();
+        let decode = self.decode && depth <= DECODE_DEPTH;
+        scratch.hit_lines.clear();
+        self.reset_windows(scratch);
+        for &(lo, hi) in ranges {
+            pieces.bytes += hi - lo;
+            let mut hits = std::mem::take(&mut scratch.hits);
+            self.keyword_hits(buf, lo, hi, &mut hits);
+            for &(pattern, start, end) in &hits {
+                if decode && scratch.hit_lines.last().is_none_or(|&(_, le)| start > le) {
+                    scratch.hit_lines.push(line_bounds(buf, start, end, DECODE_LINE));
+                }
+                let mut wide = false;
+                for &r in &self.keyword_rules[pattern] {
+                    if self.rules[r].reach == Reach::Wide {
+                        wide = true;
+                    } else {
+                        let window = self.window(r, buf, start, end);
+                        add_window(scratch, r, window);
+                    }
+                }
+                if wide {
+                    pieces.wide_hits.push((pattern, start, end));
+                }
+            }
+            scratch.hits = hits;
+        }
+        scratch.touched.sort_unstable();
+        let mut found = Vec::new();
+        for &r in &scratch.touched {
+            self.run_rule(r, buf, path, &scratch.windows[r], &mut found);
+            for (m, whole) in found.drain(..) {
+                if self.rules[r].reach == Reach::Context {
+                    pieces.candidates.push((m, whole));
+                } else if let Some(m) = self.confirm(buf, path, m, whole) {
+                    pieces.line_matches.push(m);
+                }
+            }
+        }
+        if decode {
+            self.collect_decoded(buf, path, ranges, depth, &scratch.hit_lines, &mut pieces);
+        }
+        pieces
+    }
+
+    /// Decodes the encoded text of the ranges (base64 runs anywhere, escapes
+    /// on lines with a keyword hit) and scans each decoded segment whole.
+    fn collect_decoded(
+        &self,
+        buf: &[u8],
+        path: Option<&str>,
+        ranges: &[(usize, usize)],
+        depth: usize,
+        hit_lines: &[(usize, usize)],
+        pieces: &mut Pieces,
+    ) {
         let mut segments = Vec::new();
-        decode::base64_segments(buf, &mut segments);
-        for &(ls, le) in &scratch.hit_lines {
+        for &(lo, hi) in ranges {
+            let first = segments.len();
+            decode::base64_segments(&buf[lo..hi], &mut segments);
+            for seg in &mut segments[first..] {
+                seg.start += lo;
+                seg.end += lo;
+            }
+        }
+        for &(ls, le) in hit_lines {
             let line = &buf[ls..le];
             if memchr::memchr(b'\\', line).is_some()
                 && let Some(bytes) = decode::unescape(line)
@@ -253,99 +523,41 @@ impl Engine {
                 segments.push(decode::Segment { start: ls, end: le, kind: "escape", bytes });
             }
         }
-        let mut budget = DECODE_BUDGET;
         let mut inner = Scratch::default();
         for seg in segments {
-            if seg.bytes.len() > budget {
-                break;
-            }
-            budget -= seg.bytes.len();
-            let mut found = self.scan_raw(&seg.bytes, path, &mut inner);
-            if depth < DECODE_DEPTH {
-                self.scan_decoded(&seg.bytes, path, &inner, depth + 1, &mut found);
-            }
-            for mut m in found {
-                // A secret found raw in its encoded form (`p%40ss`, `\\n` in a
-                // key) is reported once, decoded.
-                let undo: Option<Decoder> = match seg.kind {
-                    "escape" => Some(decode::unescape),
-                    _ => None,
-                };
-                if let Some(undo) = undo {
-                    out.retain(|o| {
-                        !(o.rule == m.rule
-                            && o.start >= seg.start
-                            && o.end <= seg.end
-                            && undo(o.secret.as_bytes()).is_some_and(|d| d == m.secret.as_bytes()))
-                    });
-                }
-                let duplicate = out.iter().any(|o| {
-                    o.rule == m.rule && o.secret == m.secret && o.start < seg.end && seg.start < o.end.max(o.start + 1)
-                });
-                if duplicate {
-                    continue;
-                }
-                m.decoded = Some(match m.decoded {
-                    Some(inner_kind) => format!("{}>{inner_kind}", seg.kind),
-                    None => seg.kind.to_string(),
-                });
-                m.start = seg.start;
-                m.end = seg.end;
-                out.push(m);
-            }
+            let inner_pieces = self.collect_at(&seg.bytes, path, &[(0, seg.bytes.len())], depth + 1, &mut inner);
+            pieces.bytes += inner_pieces.bytes;
+            let found = self.finish(&seg.bytes, path, inner_pieces);
+            pieces.segments.push(DecodedSegment {
+                start: seg.start,
+                end: seg.end,
+                kind: seg.kind,
+                decoded_len: seg.bytes.len(),
+                found,
+            });
         }
     }
 
-    /// Every keyword occurrence (pattern, start, end), overlapping ones
-    /// included, sorted by start.
-    ///
-    /// An overlapping search cannot use the automaton's fast skipping, so the
-    /// whole buffer goes through a non-overlapping search (which can), and
-    /// only the neighbourhood of each hit, `longest` bytes either side, gets
-    /// the overlapping search. That finds exactly the overlapping set: a
-    /// keyword the non-overlapping search steps over overlaps a reported hit
-    /// or straddles its end, so it lies inside that hit's neighbourhood.
-    fn keyword_hits(&self, buf: &[u8], hits: &mut Vec<(usize, usize, usize)>) {
-        hits.clear();
-        let reach = self.longest_keyword;
-        for hit in self.prefilter.find_iter(buf) {
-            let lo = hit.start().saturating_sub(reach);
-            let hi = (hit.end() + reach).min(buf.len());
-            let input = aho_corasick::Input::new(buf).range(lo..hi);
-            for m in self.prefilter.find_overlapping_iter(input) {
-                hits.push((m.pattern().as_usize(), m.start(), m.end()));
-            }
+    /// The second half of a scan: confirms the pending matches against their
+    /// context lines, runs the multi-line and keyword-less rules, settles
+    /// overlaps and merges in what decoding found. `pieces` must cover the
+    /// whole of `buf` (collected at once, or carried over from a delta base
+    /// and collected on the changed lines).
+    pub fn finish(&self, buf: &[u8], path: Option<&str>, pieces: Pieces) -> Vec<Match> {
+        let Pieces { mut line_matches, candidates, mut wide_hits, mut segments, bytes: _ } = pieces;
+        let mut raw = std::mem::take(&mut line_matches);
+        for (m, whole) in candidates {
+            raw.extend(self.confirm(buf, path, m, whole));
         }
-        hits.sort_unstable_by_key(|&(p, s, _)| (s, p));
-        hits.dedup();
-    }
-
-    /// The keyword prefilter and the candidate rules' regexes, no decoding.
-    fn scan_raw(&self, buf: &[u8], path: Option<&str>, scratch: &mut Scratch) -> Vec<Match> {
-        scratch.hit_lines.clear();
-        if scratch.windows.len() < self.rules.len() {
-            scratch.windows.resize_with(self.rules.len(), Vec::new);
-        }
-        for &r in &scratch.touched {
-            scratch.windows[r].clear();
-        }
-        scratch.touched.clear();
-
-        self.keyword_hits(buf, &mut scratch.hits);
-        for &(pattern, start, end) in &scratch.hits {
-            let hit = KeywordHit { pattern, start, end };
-            if self.decode && scratch.hit_lines.last().is_none_or(|&(_, le)| hit.start > le) {
-                scratch.hit_lines.push(line_bounds(buf, hit.start, hit.end, DECODE_LINE));
-            }
-            for &r in &self.keyword_rules[hit.pattern] {
-                let window = self.window(r, buf, hit.start, hit.end);
-                let list = &mut scratch.windows[r];
-                if list.is_empty() {
-                    scratch.touched.push(r);
-                }
-                match list.last_mut() {
-                    Some(last) if window.0 <= last.1 && window.0 >= last.0 => last.1 = last.1.max(window.1),
-                    _ => list.push(window),
+        let mut scratch = Scratch::default();
+        self.reset_windows(&mut scratch);
+        wide_hits.sort_unstable_by_key(|&(p, s, e)| (s, p, e));
+        wide_hits.dedup();
+        for &(pattern, start, end) in &wide_hits {
+            for &r in &self.keyword_rules[pattern] {
+                if self.rules[r].reach == Reach::Wide {
+                    let window = self.window(r, buf, start, end);
+                    add_window(&mut scratch, r, window);
                 }
             }
         }
@@ -356,17 +568,64 @@ impl Engine {
             scratch.windows[r].clear();
             scratch.windows[r].push((0, buf.len()));
         }
-
-        let mut matches = Vec::new();
         scratch.touched.sort_unstable();
+        let mut found = Vec::new();
         for &r in &scratch.touched {
-            self.run_rule(r, buf, path, &scratch.windows[r], &mut matches);
+            self.run_rule(r, buf, path, &scratch.windows[r], &mut found);
+            for (m, whole) in found.drain(..) {
+                raw.extend(self.confirm(buf, path, m, whole));
+            }
         }
-        resolve_overlaps(&self.rules, &mut matches);
+        resolve_overlaps(&self.rules, &mut raw);
         if self.decode {
-            percent_decode_url_secrets(&mut matches);
+            percent_decode_url_secrets(&mut raw);
         }
-        matches
+        // Base64 segments before escapes, each in buffer order, as decoding
+        // found them; the budget bounds the decoded bytes scanned.
+        segments.sort_by_key(|s| (s.kind != "base64", s.start));
+        let mut budget = DECODE_BUDGET;
+        for seg in segments {
+            if seg.decoded_len > budget {
+                break;
+            }
+            budget -= seg.decoded_len;
+            merge_decoded(&mut raw, seg);
+        }
+        raw
+    }
+
+    fn reset_windows(&self, scratch: &mut Scratch) {
+        if scratch.windows.len() < self.rules.len() {
+            scratch.windows.resize_with(self.rules.len(), Vec::new);
+        }
+        for &r in &scratch.touched {
+            scratch.windows[r].clear();
+        }
+        scratch.touched.clear();
+    }
+
+    /// Every keyword occurrence (pattern, start, end) inside `lo..hi`,
+    /// overlapping ones included, sorted by start.
+    ///
+    /// An overlapping search cannot use the automaton's fast skipping, so the
+    /// whole range goes through a non-overlapping search (which can), and
+    /// only the neighbourhood of each hit, `longest` bytes either side, gets
+    /// the overlapping search. That finds exactly the overlapping set: a
+    /// keyword the non-overlapping search steps over overlaps a reported hit
+    /// or straddles its end, so it lies inside that hit's neighbourhood.
+    fn keyword_hits(&self, buf: &[u8], lo: usize, hi: usize, hits: &mut Vec<(usize, usize, usize)>) {
+        hits.clear();
+        let reach = self.longest_keyword;
+        for hit in self.prefilter.find_iter(aho_corasick::Input::new(buf).range(lo..hi)) {
+            let nlo = hit.start().saturating_sub(reach).max(lo);
+            let nhi = (hit.end() + reach).min(hi);
+            let input = aho_corasick::Input::new(buf).range(nlo..nhi);
+            for m in self.prefilter.find_overlapping_iter(input) {
+                hits.push((m.pattern().as_usize(), m.start(), m.end()));
+            }
+        }
+        hits.sort_unstable_by_key(|&(p, s, _)| (s, p));
+        hits.dedup();
     }
 
     fn window(&self, rule: usize, buf: &[u8], start: usize, end: usize) -> (usize, usize) {
@@ -379,13 +638,19 @@ impl Engine {
         }
     }
 
-    fn run_rule(&self, r: usize, buf: &[u8], path: Option<&str>, windows: &[(usize, usize)], out: &mut Vec<Match>) {
+    /// Runs rule `r`'s regex on its windows: each match whose value passes
+    /// the value filters, with the span its contexts are to look around.
+    fn run_rule(
+        &self,
+        r: usize,
+        buf: &[u8],
+        path: Option<&str>,
+        windows: &[(usize, usize)],
+        out: &mut Vec<(Match, (usize, usize))>,
+    ) {
         let compiled = &self.rules[r];
         // A rule that fails to compile was reported by validation; a scan skips it.
         let Ok(regex) = compiled.regex() else { return };
-        let Ok(contexts) = compiled.contexts() else {
-            return;
-        };
         let Ok(selectors) = compiled.selectors() else { return };
         if !selectors.path_allows(path) {
             return;
@@ -403,7 +668,7 @@ impl Engine {
                 };
                 let (start, end) = (ws + secret.start(), ws + secret.end());
                 // Overlapping windows may find the same match twice.
-                if start < seen_end && out.iter().any(|m| m.rule == r && m.start == start && m.end == end) {
+                if start < seen_end && out.iter().any(|(m, _)| m.rule == r && m.start == start && m.end == end) {
                     continue;
                 }
                 let secret_text = String::from_utf8_lossy(secret.as_bytes()).into_owned();
@@ -422,19 +687,28 @@ impl Engine {
                     }
                 }
                 let whole = caps.get(0).map_or((start, end), |m| (ws + m.start(), ws + m.end()));
-                if !apply_contexts(contexts, buf, whole, path, &mut groups) {
-                    continue;
-                }
-                // A default login (user equals a short password: admin/admin,
-                // postgres/postgres) is not a leak; a token used as both user
-                // and password (Postmark SMTP) is.
-                if secret_text.len() < 20 && groups.get("user").is_some_and(|u| *u == secret_text) {
-                    continue;
-                }
                 seen_end = seen_end.max(end);
-                out.push(Match { rule: r, start, end, secret: secret_text, groups, decoded: None });
+                out.push((Match { rule: r, start, end, secret: secret_text, groups, decoded: None }, whole));
             }
         }
+    }
+
+    /// Applies a match's context patterns around `whole` and the default
+    /// login check; `None` when the match does not stand.
+    fn confirm(&self, buf: &[u8], path: Option<&str>, mut m: Match, whole: (usize, usize)) -> Option<Match> {
+        let Ok(contexts) = self.rules[m.rule].contexts() else {
+            return None;
+        };
+        if !apply_contexts(contexts, buf, whole, path, &mut m.groups) {
+            return None;
+        }
+        // A default login (user equals a short password: admin/admin,
+        // postgres/postgres) is not a leak; a token used as both user
+        // and password (Postmark SMTP) is.
+        if m.secret.len() < 20 && m.groups.get("user").is_some_and(|u| *u == m.secret) {
+            return None;
+        }
+        Some(m)
     }
 
     fn accept_value(&self, rule: &Rule, secret: &str) -> bool {
@@ -717,7 +991,7 @@ negative_examples = ["dmo_xxxxxxxxxxxxxxxxxxxx"]
                 buf.extend_from_slice(&noise);
             }
             let mut fast = Vec::new();
-            e.keyword_hits(&buf, &mut fast);
+            e.keyword_hits(&buf, 0, buf.len(), &mut fast);
             let mut full: Vec<(usize, usize, usize)> = e
                 .prefilter
                 .find_overlapping_iter(&buf)
