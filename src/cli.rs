@@ -143,6 +143,14 @@ pub struct ScanArgs {
     /// With --git: decode every object but match nothing (benchmarks only).
     #[arg(long, hide = true)]
     pub decode_only: bool,
+    /// With --git: scan every blob in full instead of only the lines its
+    /// pack delta changed (delta-aware scanning is exact; this is slower).
+    #[arg(long)]
+    pub no_delta_scan: bool,
+    /// With --git: scan the history both delta-aware and in full and fail
+    /// (exit 2) on any difference; reports the full scan's findings.
+    #[arg(long, conflicts_with = "no_delta_scan")]
+    pub verify_delta_scan: bool,
     /// Scan files that .gitignore and friends would skip.
     #[arg(long)]
     pub no_ignore: bool,
@@ -327,12 +335,7 @@ fn setup(common: &CommonArgs, root: Option<&Path>) -> Result<Setup> {
 impl Setup {
     /// Git source settings from the resolved size cap and the thread flag.
     fn git_options(&self, common: &CommonArgs) -> sources::git::GitOptions {
-        sources::git::GitOptions {
-            max_blob_size: self.max_file_size,
-            threads: threads(common),
-            reachable_only: false,
-            decode_only: false,
-        }
+        sources::git::GitOptions { max_blob_size: self.max_file_size, threads: threads(common), ..Default::default() }
     }
 
     /// Rules by id, for reports.
@@ -378,6 +381,8 @@ fn run_scan(args: ScanArgs) -> Result<i32> {
         let opts = sources::git::GitOptions {
             reachable_only: args.reachable_only,
             decode_only: args.decode_only,
+            delta_scan: !args.no_delta_scan,
+            verify_delta_scan: args.verify_delta_scan,
             ..setup.git_options(&args.common)
         };
         let repo_path = Path::new(&args.path);

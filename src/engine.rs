@@ -92,6 +92,9 @@ pub struct Pieces {
     segments: Vec<DecodedSegment>,
     /// Bytes fed to the matcher (the ranges, plus decoded bytes).
     pub bytes: usize,
+    /// Whether `segments` lists every decoded segment, including those that
+    /// found nothing (what the decoding budget needs on a large buffer).
+    pub all_segments: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -140,11 +143,14 @@ impl Pieces {
             && self.segments.iter().all(|s| s.found.is_empty())
     }
 
-    /// Keeps only what a delta child can inherit (decoded segments that found
-    /// nothing matter only to the decoding budget, which a child small
-    /// enough for the delta path never exhausts).
-    pub fn shrink_for_children(&mut self) {
-        self.segments.retain(|s| !s.found.is_empty());
+    /// Keeps only what a delta child can inherit. Decoded segments that
+    /// found nothing matter only to the decoding budget: they are kept with
+    /// `keep_all_segments` (for children large enough to exhaust it).
+    pub fn shrink_for_children(&mut self, keep_all_segments: bool) {
+        if !keep_all_segments {
+            self.segments.retain(|s| !s.found.is_empty());
+            self.all_segments = false;
+        }
         self.line_matches.shrink_to_fit();
         self.candidates.shrink_to_fit();
         self.wide_hits.shrink_to_fit();
@@ -157,7 +163,7 @@ impl Pieces {
     /// the child's other lines finds, they are what collecting the whole
     /// child would find.
     pub fn carry(&self, copies: &[CopiedLines]) -> Pieces {
-        let mut out = Pieces::default();
+        let mut out = Pieces { all_segments: self.all_segments, ..Pieces::default() };
         for copy in copies {
             for m in &self.line_matches {
                 if let Some((s, e)) = copy.line_range(m.start, m.end) {
@@ -190,6 +196,7 @@ impl Pieces {
         self.wide_hits.extend(other.wide_hits);
         self.segments.extend(other.segments);
         self.bytes += other.bytes;
+        self.all_segments &= other.all_segments;
     }
 }
 
@@ -450,7 +457,7 @@ impl Engine {
         depth: usize,
         scratch: &mut Scratch,
     ) -> Pieces {
-        let mut pieces = Pieces::default();
+        let mut pieces = Pieces { all_segments: true, ..Pieces::default() };
         let decode = self.decode && depth <= DECODE_DEPTH;
         scratch.hit_lines.clear();
         self.reset_windows(scratch);
@@ -544,7 +551,7 @@ impl Engine {
     /// whole of `buf` (collected at once, or carried over from a delta base
     /// and collected on the changed lines).
     pub fn finish(&self, buf: &[u8], path: Option<&str>, pieces: Pieces) -> Vec<Match> {
-        let Pieces { mut line_matches, candidates, mut wide_hits, mut segments, bytes: _ } = pieces;
+        let Pieces { mut line_matches, candidates, mut wide_hits, mut segments, .. } = pieces;
         let mut raw = std::mem::take(&mut line_matches);
         for (m, whole) in candidates {
             raw.extend(self.confirm(buf, path, m, whole));

@@ -54,6 +54,16 @@ pub struct ScanStats {
     pub notes: Vec<String>,
     #[serde(with = "duration_ms")]
     pub duration: Duration,
+    /// Bytes fed to the matcher (history: less than `bytes` when delta-aware
+    /// scanning carried copied lines over; decoded bytes count too).
+    #[serde(default)]
+    pub matcher_bytes: u64,
+    /// History: blobs scanned from their pack delta (changed lines only).
+    #[serde(default)]
+    pub delta_blobs: u64,
+    /// History: delta blobs scanned in full instead, by reason.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub delta_fallbacks: BTreeMap<String, u64>,
 }
 
 mod duration_ms {
@@ -77,6 +87,11 @@ impl ScanStats {
         self.scanned += other.scanned;
         self.bytes += other.bytes;
         self.commit_messages += other.commit_messages;
+        self.matcher_bytes += other.matcher_bytes;
+        self.delta_blobs += other.delta_blobs;
+        for (k, v) in other.delta_fallbacks {
+            *self.delta_fallbacks.entry(k).or_default() += v;
+        }
         for (k, v) in other.skipped {
             *self.skipped.entry(k).or_default() += v;
         }

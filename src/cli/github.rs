@@ -188,12 +188,7 @@ pub fn run_github(cmd: GithubCommand) -> Result<i32> {
         cache_dir,
         upload_sarif: args.upload_sarif,
         rescan: args.rescan,
-        git: GitOptions {
-            max_blob_size: setup.max_file_size,
-            threads: threads(&args.common),
-            reachable_only: false,
-            decode_only: false,
-        },
+        git: GitOptions { max_blob_size: setup.max_file_size, threads: threads(&args.common), ..GitOptions::default() },
         quiet: args.common.quiet,
         rate: RateLimitPolicy { max_wait: Duration::from_secs(args.max_rate_wait), retries: args.rate_retries },
         verify,

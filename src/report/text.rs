@@ -170,6 +170,15 @@ fn summary_line(p: &Paint, report: &Report<'_>) -> String {
         let n = stats.commit_messages as usize;
         let _ = write!(s, " · {n} commit message{}", plural(n));
     }
+    if stats.delta_blobs > 0 {
+        let _ = write!(
+            s,
+            " · delta-aware: {} blob{} from their delta, {} fed to the matcher",
+            stats.delta_blobs,
+            plural(stats.delta_blobs as usize),
+            human_bytes(stats.matcher_bytes)
+        );
+    }
     if !stats.skipped.is_empty() {
         let parts: Vec<String> = stats.skipped.iter().map(|(r, n)| format!("{n} {}", r.as_str())).collect();
         let _ = write!(s, " · skipped: {}", parts.join(", "));

@@ -24,8 +24,9 @@ use gix::prelude::FindExt;
 use gix::progress::Discard;
 use rayon::prelude::*;
 
+use super::delta::{self, Fallback, Memos};
 use super::{GitOptions, commit_info, provenance, repo_notes};
-use crate::engine::{Engine, Scratch};
+use crate::engine::{Engine, Pieces, Scratch};
 use crate::findings::{Hit, LocationKind};
 use crate::scan::{Progress, ScanStats, SkipReason, admit, locate};
 
@@ -50,7 +51,11 @@ pub(super) fn scan(
     } else {
         None
     };
-    let found = enumerate(engine, repo, opts, reachable.as_ref(), progress)?;
+    let found = if opts.verify_delta_scan {
+        verify_delta_scan(engine, repo, opts, reachable.as_ref(), progress)?
+    } else {
+        enumerate(engine, repo, opts, reachable.as_ref(), progress)?
+    };
     stats.merge(found.stats);
     note_submodules(repo, &mut stats);
     let mut hits = found.message_hits;
@@ -67,6 +72,63 @@ pub(super) fn scan(
     stats.errors.sort();
     stats.errors.dedup();
     Ok((hits, stats))
+}
+
+/// The delta-aware scan's oracle: enumerates twice, delta-aware and in
+/// full, and fails naming every finding that only one of them has. Returns
+/// the full scan's results.
+fn verify_delta_scan(
+    engine: &Engine,
+    repo: &gix::Repository,
+    opts: &GitOptions,
+    reachable: Option<&HashSet<ObjectId>>,
+    progress: &Progress,
+) -> Result<Found> {
+    let full_opts = GitOptions { delta_scan: false, verify_delta_scan: false, ..opts.clone() };
+    let delta_opts = GitOptions { delta_scan: true, ..full_opts.clone() };
+    let mut full = enumerate(engine, repo, &full_opts, reachable, progress)?;
+    let delta = enumerate(engine, repo, &delta_opts, reachable, &Progress::hidden())?;
+    let keys = |found: &Found| -> HashSet<String> {
+        found
+            .blob_hits
+            .iter()
+            .flat_map(|(id, hits)| {
+                hits.iter().map(move |h| {
+                    let l = &h.location;
+                    let rule = &engine.rule(h.rule).id;
+                    let decoded = l.decoded.as_deref().unwrap_or("-");
+                    format!(
+                        "blob {id} bytes {}..{} rule {rule} decoded {decoded} secret {}",
+                        l.byte_start, l.byte_end, h.secret
+                    )
+                })
+            })
+            .collect()
+    };
+    let (full_keys, delta_keys) = (keys(&full), keys(&delta));
+    let mut differences: Vec<String> = full_keys
+        .difference(&delta_keys)
+        .map(|k| format!("only in the full scan: {k}"))
+        .chain(delta_keys.difference(&full_keys).map(|k| format!("only in the delta-aware scan: {k}")))
+        .collect();
+    if !differences.is_empty() {
+        differences.sort();
+        anyhow::bail!(
+            "delta-aware scan differs from the full scan in {} finding(s) (please report this):\n  {}",
+            differences.len(),
+            differences.join("\n  ")
+        );
+    }
+    full.stats.notes.push(format!(
+        "delta-scan oracle: {} blobs scanned both ways, {} locations found by each, no differences; \
+         delta-aware scanning fed {} to the matcher instead of {} ({} blobs from their delta)",
+        full.stats.scanned,
+        full_keys.len(),
+        crate::report::human_bytes(delta.stats.matcher_bytes),
+        crate::report::human_bytes(full.stats.matcher_bytes),
+        delta.stats.delta_blobs,
+    ));
+    Ok(full)
 }
 
 /// Submodules live in other repositories: say so when HEAD has any.
@@ -103,6 +165,7 @@ impl Found {
 }
 
 /// What every worker thread shares.
+#[derive(Clone, Copy)]
 struct Ctx<'a> {
     engine: &'a Engine,
     opts: &'a GitOptions,
@@ -110,6 +173,8 @@ struct Ctx<'a> {
     reachable: Option<&'a HashSet<ObjectId>>,
     progress: &'a Progress,
     shared: &'a Mutex<Found>,
+    /// The current pack, its memos for delta children (delta-aware scans only).
+    pack: Option<(&'a pack::data::File, &'a pack::index::File, &'a Memos)>,
 }
 
 /// Per-thread state: results, scratch space, a progress counter. Cloning
@@ -119,15 +184,39 @@ struct Worker<'a> {
     found: Found,
     scratch: Scratch,
     unreported: u64,
+    /// Re-inflates delta entries (delta-aware scans).
+    inflate: gix::zlib::Inflate,
+    delta: Vec<u8>,
+}
+
+/// Where a decoded object sits in its pack, for delta-aware scanning.
+#[derive(Clone, Copy)]
+struct InPack {
+    /// Pack offset of the object's entry.
+    offset: u64,
+    /// Whether it is stored as a delta.
+    is_delta: bool,
 }
 
 impl<'a> Worker<'a> {
     fn new(ctx: &'a Ctx<'a>) -> Worker<'a> {
-        Worker { ctx, found: Found::default(), scratch: Scratch::default(), unreported: 0 }
+        Worker {
+            ctx,
+            found: Found::default(),
+            scratch: Scratch::default(),
+            unreported: 0,
+            inflate: gix::zlib::Inflate::default(),
+            delta: Vec::new(),
+        }
     }
 
     /// Handles one decoded object.
     fn object(&mut self, id: &gix::oid, kind: Kind, data: &[u8]) {
+        self.object_at(id, kind, data, None);
+    }
+
+    /// Handles one decoded object of the pack being traversed.
+    fn object_at(&mut self, id: &gix::oid, kind: Kind, data: &[u8], at: Option<InPack>) {
         self.unreported += 1;
         if self.unreported >= PROGRESS_BATCH {
             self.ctx.progress.inc(std::mem::take(&mut self.unreported));
@@ -136,13 +225,13 @@ impl<'a> Worker<'a> {
             return;
         }
         match kind {
-            Kind::Blob => self.blob(id, data),
+            Kind::Blob => self.blob(id, data, at),
             Kind::Commit => self.commit(id, data),
             Kind::Tree | Kind::Tag => {}
         }
     }
 
-    fn blob(&mut self, id: &gix::oid, data: &[u8]) {
+    fn blob(&mut self, id: &gix::oid, data: &[u8], at: Option<InPack>) {
         let stats = &mut self.found.stats;
         if data.len() as u64 > self.ctx.opts.max_blob_size {
             stats.skip(SkipReason::TooLarge);
@@ -156,13 +245,70 @@ impl<'a> Worker<'a> {
         if !admit(stats, data) {
             return;
         }
+        let engine = self.ctx.engine;
         // Paths are not known yet: path-aware rules cannot decide here.
-        let matches = self.ctx.engine.scan_with(data, None, &mut self.scratch);
+        let pieces = match (self.ctx.pack, at) {
+            (Some((file, index, memos)), Some(at)) => {
+                let pieces = match at.is_delta.then(|| self.delta_pieces(file, index, memos, at.offset, data)) {
+                    Some(Ok(pieces)) => {
+                        self.found.stats.delta_blobs += 1;
+                        pieces
+                    }
+                    Some(Err(why)) => {
+                        *self.found.stats.delta_fallbacks.entry(why.as_str().to_string()).or_default() += 1;
+                        engine.collect(data, None, &[(0, data.len())], &mut self.scratch)
+                    }
+                    None => engine.collect(data, None, &[(0, data.len())], &mut self.scratch),
+                };
+                memos.remember(at.offset, &pieces, data.len());
+                pieces
+            }
+            _ => engine.collect(data, None, &[(0, data.len())], &mut self.scratch),
+        };
+        self.found.stats.matcher_bytes += pieces.bytes as u64;
+        let matches = engine.finish(data, None, pieces);
         if !matches.is_empty() {
             let hex = id.to_string();
             let hits = locate(data, matches, "", LocationKind::GitBlob, Some(&hex));
             self.found.blob_hits.entry(id.to_owned()).or_default().extend(hits);
         }
+    }
+
+    /// The pieces of a delta child: its base's, carried over the lines the
+    /// delta copied whole, plus the changed lines collected afresh.
+    fn delta_pieces(
+        &mut self,
+        file: &pack::data::File,
+        index: &pack::index::File,
+        memos: &Memos,
+        offset: u64,
+        data: &[u8],
+    ) -> Result<Pieces, Fallback> {
+        // The traversal hands over the rebuilt object only; read the delta
+        // entry's own header (for its base) and instructions again.
+        let entry = file.entry(offset).map_err(|_| Fallback::BadDelta)?;
+        let base = match entry.header {
+            pack::data::entry::Header::OfsDelta { base_distance } => entry.checked_base_pack_offset(base_distance),
+            pack::data::entry::Header::RefDelta { base_id } => {
+                index.lookup(base_id).map(|i| index.pack_offset_at_index(i))
+            }
+            _ => None,
+        }
+        .ok_or(Fallback::BaseNotScanned)?;
+        let base_pieces = memos.recall(base).ok_or(Fallback::BaseNotScanned)?;
+        if data.len() >= delta::SMALL_BLOB && !base_pieces.all_segments {
+            return Err(Fallback::Large);
+        }
+        let size = usize::try_from(entry.decompressed_size).map_err(|_| Fallback::BadDelta)?;
+        self.delta.resize(size, 0);
+        file.decompress_entry(&entry, &mut self.inflate, &mut self.delta).map_err(|_| Fallback::BadDelta)?;
+        let plan = delta::plan(&self.delta, data).ok_or(Fallback::BadDelta)?;
+        if plan.changed_bytes as f64 > data.len() as f64 * delta::MAX_CHANGED_SHARE {
+            return Err(Fallback::MostlyChanged);
+        }
+        let mut pieces = base_pieces.carry(&plan.copies);
+        pieces.extend(self.ctx.engine.collect(data, None, &plan.changed, &mut self.scratch));
+        Ok(pieces)
     }
 
     fn commit(&mut self, id: &gix::oid, data: &[u8]) {
@@ -273,13 +419,13 @@ pub(super) fn enumerate(
     for (i, bundle) in bundles.iter().enumerate() {
         let earlier = &bundles[..i];
         let shared = Mutex::new(Found::default());
-        let ctx = Ctx { engine, opts, hash, reachable, progress, shared: &shared };
+        let ctx = Ctx { engine, opts, hash, reachable, progress, shared: &shared, pack: None };
         let traversed = traverse_pack(bundle, earlier, &ctx);
         let mut found = shared.into_inner().unwrap_or_else(|e| e.into_inner());
         if let Err(err) = traversed {
             // Start over object by object, so that one bad object costs only itself.
             let shared = Mutex::new(Found::default());
-            let ctx = Ctx { engine, opts, hash, reachable, progress, shared: &shared };
+            let ctx = Ctx { engine, opts, hash, reachable, progress, shared: &shared, pack: None };
             pool.install(|| lookup_pack(bundle, earlier, &ctx));
             found = shared.into_inner().unwrap_or_else(|e| e.into_inner());
             found.stats.errors.push(format!(
@@ -292,7 +438,7 @@ pub(super) fn enumerate(
 
     for (dir, ids) in &loose {
         let shared = Mutex::new(Found::default());
-        let ctx = Ctx { engine, opts, hash, reachable, progress, shared: &shared };
+        let ctx = Ctx { engine, opts, hash, reachable, progress, shared: &shared, pack: None };
         pool.install(|| scan_loose(dir, ids, &ctx));
         total.absorb(shared.into_inner().unwrap_or_else(|e| e.into_inner()));
     }
@@ -310,6 +456,15 @@ fn traverse_pack(bundle: &pack::Bundle, earlier: &[pack::Bundle], ctx: &Ctx<'_>)
     let data = &bundle.pack;
     let mut order: Vec<(u64, u32)> = (0..index.num_objects()).map(|i| (index.pack_offset_at_index(i), i)).collect();
     order.sort_unstable();
+    let memos;
+    let delta_aware = ctx.opts.delta_scan && !ctx.opts.decode_only && ctx.engine.splittable();
+    let local = if delta_aware {
+        memos = Memos::new(order.iter().map(|&(offset, _)| offset).collect());
+        Ctx { pack: Some((data, index, &memos)), ..*ctx }
+    } else {
+        *ctx
+    };
+    let ctx = &local;
     let interrupt = AtomicBool::new(false);
     let tree = pack::cache::delta::Tree::<u32>::from_offsets_in_pack(
         data.path(),
@@ -330,7 +485,8 @@ fn traverse_pack(bundle: &pack::Bundle, earlier: &[pack::Bundle], ctx: &Ctx<'_>)
             if let Some(kind) = item.entry.header.as_kind()
                 && !seen_earlier(earlier, id)
             {
-                worker.object(id, kind, item.decompressed);
+                let at = InPack { offset: item.entry.pack_offset(), is_delta: item.level > 0 };
+                worker.object_at(id, kind, item.decompressed, Some(at));
             }
             Ok(())
         },

@@ -9,6 +9,7 @@
 //! engine on the blobs they introduce, and blame only secrets on added lines.
 //! See docs/git.md for the behaviour in detail.
 
+mod delta;
 mod diff;
 mod history;
 mod provenance;
@@ -33,11 +34,25 @@ pub struct GitOptions {
     /// Benchmark mode: enumerate and decode every object exactly as a scan
     /// would, but run no matching (so a scan's cost can be compared honestly).
     pub decode_only: bool,
+    /// Full-history scans: feed the matcher only the lines a pack delta
+    /// changed, carrying the rest over from the delta's base (exact; see
+    /// docs/git.md). Off: every blob is scanned in full.
+    pub delta_scan: bool,
+    /// Full-history scans: run delta-aware and full, and fail on any
+    /// difference (an oracle for the delta-aware path).
+    pub verify_delta_scan: bool,
 }
 
 impl Default for GitOptions {
     fn default() -> Self {
-        GitOptions { max_blob_size: 25 * 1024 * 1024, threads: 1, reachable_only: false, decode_only: false }
+        GitOptions {
+            max_blob_size: 25 * 1024 * 1024,
+            threads: 1,
+            reachable_only: false,
+            decode_only: false,
+            delta_scan: true,
+            verify_delta_scan: false,
+        }
     }
 }
 
