@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Full-history benchmark: `leakhound scan --git` against a decode-only pass
+# Full-history benchmark: `leakhound scan --git` (delta-aware, the default)
+# and `--no-delta-scan` (every blob in full) against a decode-only pass
 # over the same objects with the same gix code (`--decode-only`), against the
 # floor `git cat-file --batch-all-objects --batch`, and against Kingfisher
 # when it is installed (`pip install kingfisher-bin`). Then checks that every
@@ -41,15 +42,18 @@ echo "unique blob bytes: $blob_bytes ($(awk -v b="$blob_bytes" 'BEGIN { printf "
 echo "threads: $threads; runs: $runs; $(nproc) cores"
 echo
 
-scan="$bin scan --git $repo --quiet --format json --threads $threads --output /dev/null"
-decode="$bin scan --git $repo --quiet --format json --threads $threads --decode-only --output /dev/null"
+# Reports go to files in $out, never to /dev/null (a tool that replaces its
+# output file atomically would replace /dev/null).
+scan="$bin scan --git $repo --quiet --format json --threads $threads --output $out/bench-delta.json"
+full="$bin scan --git $repo --quiet --format json --threads $threads --no-delta-scan --output $out/bench-full.json"
+decode="$bin scan --git $repo --quiet --format json --threads $threads --decode-only --output $out/bench-decode.json"
 floor="git -C $repo cat-file --batch-all-objects --batch"
-names=(leakhound decode-only cat-file)
-cmds=("$scan" "$decode" "$floor")
+names=(leakhound no-delta decode-only cat-file)
+cmds=("$scan" "$full" "$decode" "$floor")
 if command -v kingfisher >/dev/null 2>&1; then
   names+=(kingfisher)
   # Kingfisher scans the checked-out files as well as the history.
-  cmds+=("kingfisher scan $repo --no-validate --no-update-check --git-history full -j $threads --format json --output /dev/null --quiet")
+  cmds+=("kingfisher scan $repo --no-validate --no-update-check --git-history full -j $threads --format json --output $out/bench-kingfisher.json --quiet")
 fi
 
 # Peak RSS and CPU time of one run each, with GNU time.
@@ -89,6 +93,18 @@ PY
   printf '%-12s %9s %9s %9s %10.1f %10.1f\n' "$name" "$wall" "$user" "$sys" "$(awk -v k="$rss" 'BEGIN { print k / 1024 }')" \
     "$(awk -v b="$blob_bytes" -v w="$wall" 'BEGIN { if (w > 0) print b / 1e6 / w; else print 0 }')"
 done
+
+echo
+echo "bytes fed to the matcher (delta-aware vs every blob in full), and the oracle:"
+python3 - "$out/bench-delta.json" "$out/bench-full.json" <<'PY'
+import json, sys
+d, f = (json.load(open(p))["summary"] for p in sys.argv[1:3])
+print(f"  delta-aware: {d['matcher_bytes'] / 1e6:.1f} MB ({d['delta_blobs']} blobs from their delta, "
+      f"full-scan fallbacks: {d.get('delta_fallbacks', {})})")
+print(f"  full:        {f['matcher_bytes'] / 1e6:.1f} MB  -> {f['matcher_bytes'] / max(d['matcher_bytes'], 1):.2f}x fewer bytes")
+PY
+$bin scan --git "$repo" --quiet --format json --threads "$threads" --verify-delta-scan --output "$out/bench-oracle.json" || true
+python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["summary"]; print("  " + "; ".join(n for n in s["notes"] if "oracle" in n))' "$out/bench-oracle.json"
 
 echo
 echo "planted credentials (rule, path, commit):"
