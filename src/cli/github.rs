@@ -194,26 +194,30 @@ pub fn run_github(cmd: GithubCommand) -> Result<i32> {
         verify,
     };
     let scanner = Scanner { set: &setup.set, settings: &setup.settings, suppressor: &setup.suppressor };
-    let mut doc = github::run(&opts, &scanner)?;
+    let mut pending = github::run(&opts, &scanner)?;
+    let doc = &mut pending.report;
     if args.common.redact {
         doc.redact();
     }
     let rules = rule_map(&setup.set);
     if let Some(path) = &args.summary_json {
-        github::write_atomic(path, &github::report::render(&doc, Format::Json, &rules))?;
+        github::write_atomic(path, &github::report::render(doc, Format::Json, &rules))?;
     }
     if let Some(path) = &args.html {
-        github::write_atomic(path, &github::html::render(&doc))?;
+        github::write_atomic(path, &github::html::render(doc))?;
     }
-    write_output(args.common.output.as_deref(), &github::report::render(&doc, args.common.format, &rules))?;
+    write_output(args.common.output.as_deref(), &github::report::render(doc, args.common.format, &rules))?;
     let live = doc.totals.by_status.get("live").copied().unwrap_or(0);
-    Ok(if doc.totals.new_findings > 0 || live > 0 {
+    let code = if doc.totals.new_findings > 0 || live > 0 {
         args.common.exit_code
     } else if doc.totals.failed > 0 {
         EXIT_ERROR
     } else {
         0
-    })
+    };
+    // Only now: killed before this, the next invocation resumes the run and reports it again.
+    pending.finish()?;
+    Ok(code)
 }
 
 fn rule_map(set: &RuleSet) -> std::collections::BTreeMap<&str, &Rule> {

@@ -182,8 +182,25 @@ fn say(quiet: bool, msg: &str) {
     }
 }
 
-/// Runs a nightly scan and returns its org report.
-pub fn run(opts: &Options, scanner: &Scanner<'_>) -> Result<OrgReport> {
+/// A run whose report is complete but not yet out: the store still has it
+/// open, so a kill before [`PendingRun::finish`] makes the next invocation
+/// resume it and report tonight's findings as new again, instead of losing
+/// the night's report.
+pub struct PendingRun {
+    pub report: OrgReport,
+    store: Store,
+    run_id: i64,
+}
+
+impl PendingRun {
+    /// Marks the run finished: call once its report has been written.
+    pub fn finish(self) -> Result<()> {
+        self.store.finish_run(self.run_id)
+    }
+}
+
+/// Runs a nightly scan and returns its org report, to be finished once written.
+pub fn run(opts: &Options, scanner: &Scanner<'_>) -> Result<PendingRun> {
     std::fs::create_dir_all(&opts.cache_dir)
         .with_context(|| format!("cannot create cache directory {}", opts.cache_dir.display()))?;
     let github = GitHub::new(&opts.api_url, opts.token.clone(), opts.rate, opts.quiet)?;
@@ -231,8 +248,9 @@ pub fn run(opts: &Options, scanner: &Scanner<'_>) -> Result<OrgReport> {
     let hashes = rule_hashes(scanner.set);
     let total = repos.len();
     for (i, repo) in repos.iter().enumerate() {
-        let started = Instant::now();
-        if let Some(done) = store.outcome(run_id, &repo.full_name)? {
+        // A repository that failed is tried again by a resumed attempt too: its
+        // failure may have been the interruption's doing.
+        if let Some(done) = store.outcome(run_id, &repo.full_name)?.filter(|o| o.mode != "failed") {
             say(
                 opts.quiet,
                 &format!("[{}/{total}] {}: done earlier in this run ({})", i + 1, repo.full_name, done.mode),
@@ -240,19 +258,16 @@ pub fn run(opts: &Options, scanner: &Scanner<'_>) -> Result<OrgReport> {
             continue;
         }
         let result = scan_repo(opts, scanner, &engine, &hashes, &creds, &mut store, run_id, repo);
-        let mut outcome = match result {
+        let outcome = match result {
             Ok(o) => o,
             Err(e) => {
                 let msg = format!("{e:#}");
                 say(opts.quiet, &format!("[{}/{total}] {}: failed: {msg}", i + 1, repo.full_name));
                 let o = RepoOutcome { mode: "failed".into(), error: Some(msg), ..RepoOutcome::default() };
-                // A failed repository is tried again by the next run, not by a resumed one.
                 store.update_outcome(run_id, &repo.full_name, &o)?;
                 continue;
             }
         };
-        outcome.duration_ms = started.elapsed().as_millis() as u64;
-        store.update_outcome(run_id, &repo.full_name, &outcome)?;
         say(
             opts.quiet,
             &format!(
@@ -313,10 +328,9 @@ pub fn run(opts: &Options, scanner: &Scanner<'_>) -> Result<OrgReport> {
         entry.outcome = outcome;
         doc.repositories.push(entry);
     }
-    store.finish_run(run_id)?;
     doc.history = store.history(run_id)?;
     doc.compute_totals();
-    Ok(doc)
+    Ok(PendingRun { report: doc, store, run_id })
 }
 
 /// Uploads a repository's SARIF unless the same document was uploaded last.
@@ -333,7 +347,9 @@ fn upload(github: &GitHub, store: &Store, repo: &ApiRepo, head: Option<&str>, sa
     Ok(Some(if id.is_empty() { "uploaded".into() } else { id }))
 }
 
-/// Fetches (or clones) one repository, scans what is new, records it.
+/// Fetches (or clones) one repository, scans what is new, records it: the
+/// mirror stays locked until the findings, the tips they were found up to
+/// and this run's outcome are committed together.
 #[allow(clippy::too_many_arguments)]
 fn scan_repo(
     opts: &Options,
@@ -345,10 +361,26 @@ fn scan_repo(
     run_id: i64,
     repo: &ApiRepo,
 ) -> Result<RepoOutcome> {
+    let started = Instant::now();
     let url = repo.clone_url.as_deref().ok_or_else(|| anyhow!("the API gave no clone_url"))?;
-    let dir = mirror::mirror_path(&opts.cache_dir, &repo.full_name)?;
-    mirror::sync(&dir, url, creds)?;
-    let (tips, _) = mirror::ref_tips(&dir, repo.default_branch.as_deref())?;
+    let lock = mirror::MirrorLock::acquire(&mirror::mirror_path(&opts.cache_dir, &repo.full_name)?)?;
+    let dir = lock.dir();
+    match mirror::sync(&lock, url, creds)? {
+        mirror::Sync::Cloned | mirror::Sync::Fetched => {}
+        mirror::Sync::FetchedAfterUnlocking(files) => say(
+            opts.quiet,
+            &format!(
+                "{}: removed lock files that an interrupted git left in the mirror: {}",
+                repo.full_name,
+                files.join(", ")
+            ),
+        ),
+        mirror::Sync::Recloned(why) => say(
+            opts.quiet,
+            &format!("{}: the mirror {} was unusable ({why}); cloned it again", repo.full_name, dir.display()),
+        ),
+    }
+    let (tips, _) = mirror::ref_tips(dir, repo.default_branch.as_deref())?;
     let prev = if opts.rescan { None } else { store.repo(&repo.full_name)? };
     let mut outcome = RepoOutcome::default();
     let mut hits_findings: Vec<Finding> = Vec::new();
@@ -364,7 +396,7 @@ fn scan_repo(
         None => {
             outcome.mode = "full".into();
             if !tips.is_empty() {
-                let scan = git::scan_history(engine, &dir, &opts.git, &progress)?;
+                let scan = git::scan_history(engine, dir, &opts.git, &progress)?;
                 record(&mut outcome, scan, engine);
             }
         }
@@ -382,17 +414,18 @@ fn scan_repo(
                 let mut subset = scanner.set.clone();
                 subset.retain(|r| changed.contains(&r.id));
                 let sub_engine = Engine::new(&subset);
-                let scan = git::scan_history(&sub_engine, &dir, &opts.git, &progress)?;
+                let scan = git::scan_history(&sub_engine, dir, &opts.git, &progress)?;
                 record(&mut outcome, scan, &sub_engine);
                 outcome.changed_rules = changed.iter().map(|s| s.to_string()).collect();
             }
             if tips_changed {
-                let scan = git::scan_new_commits(engine, &dir, &tips, &prev.tips, &opts.git, &progress)?;
+                let scan = git::scan_new_commits(engine, dir, &tips, &prev.tips, &opts.git, &progress)?;
                 record(&mut outcome, scan, engine);
             }
         }
     }
     let state = RepoState { tips, rules: hashes.clone() };
+    outcome.duration_ms = started.elapsed().as_millis() as u64;
     store.record_repo(run_id, &repo.full_name, &state, hits_findings, &mut outcome)?;
     Ok(outcome)
 }
@@ -448,9 +481,13 @@ fn verify_open(
     Ok(())
 }
 
-/// Writes a file through a temporary sibling and a rename.
+/// Writes a file through a temporary sibling and a rename, so that a kill
+/// leaves the old file or the new one, never half of one.
 pub fn write_atomic(path: &Path, text: &str) -> Result<()> {
-    let tmp = path.with_extension("tmp");
+    // `NAME.tmp` beside `NAME`, not `STEM.tmp`: `x.json` and `x.html` must not share it.
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
     std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())

@@ -333,7 +333,8 @@ impl Store {
         Ok(new)
     }
 
-    /// Updates the outcome of a repository already recorded in `run`.
+    /// Records the outcome of a repository that failed in `run`: nothing else
+    /// of it changes, and a resumed attempt of the run tries it again.
     pub fn update_outcome(&self, run: i64, repo: &str, outcome: &RepoOutcome) -> Result<()> {
         self.conn.execute(
             "INSERT OR REPLACE INTO repo_runs (run, repo, outcome) VALUES (?1, ?2, ?3)",
