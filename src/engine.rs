@@ -116,7 +116,11 @@ struct KeywordHit {
 /// Compiled rule set.
 pub struct Engine {
     rules: Vec<CompiledRule>,
-    prefilter: AhoCorasick,
+    /// Every rule keyword, then the escape markers: the prefilter's patterns.
+    keywords: Vec<String>,
+    /// Built on the first scan: a start-up that scans nothing (an empty
+    /// directory, a commit of binaries only) does not pay for it.
+    prefilter: OnceLock<AhoCorasick>,
     /// For each prefilter pattern, the rules that list it as a keyword.
     keyword_rules: Vec<Vec<usize>>,
     /// Rules with no keywords: they run on every buffer.
@@ -165,14 +169,6 @@ impl Engine {
                 keyword_rules.push(Vec::new());
             }
         }
-        // A full DFA: fastest per byte, and it builds in a few milliseconds
-        // for our keyword set.
-        let prefilter = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-            .build(&keywords)
-            .expect("keywords are literals and always build"); // literals cannot fail to build
         let ids: Vec<&str> = set.rules.iter().map(|r| r.rule.id.as_str()).collect();
         let rules = set
             .rules
@@ -186,7 +182,28 @@ impl Engine {
             })
             .collect();
         let longest_keyword = keywords.iter().map(String::len).max().unwrap_or(0);
-        Engine { rules, prefilter, keyword_rules, unconditional, decode: true, longest_keyword }
+        Engine {
+            rules,
+            keywords,
+            prefilter: OnceLock::new(),
+            keyword_rules,
+            unconditional,
+            decode: true,
+            longest_keyword,
+        }
+    }
+
+    fn prefilter(&self) -> &AhoCorasick {
+        self.prefilter.get_or_init(|| {
+            // A full DFA: fastest per byte, and it builds in a few
+            // milliseconds for our keyword set.
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .build(&self.keywords)
+                .expect("keywords are literals and always build") // literals cannot fail to build
+        })
     }
 
     pub fn rule(&self, index: usize) -> &Rule {
@@ -307,12 +324,16 @@ impl Engine {
     /// or straddles its end, so it lies inside that hit's neighbourhood.
     fn keyword_hits(&self, buf: &[u8], hits: &mut Vec<(usize, usize, usize)>) {
         hits.clear();
+        if buf.is_empty() {
+            return;
+        }
         let reach = self.longest_keyword;
-        for hit in self.prefilter.find_iter(buf) {
+        let prefilter = self.prefilter();
+        for hit in prefilter.find_iter(buf) {
             let lo = hit.start().saturating_sub(reach);
             let hi = (hit.end() + reach).min(buf.len());
             let input = aho_corasick::Input::new(buf).range(lo..hi);
-            for m in self.prefilter.find_overlapping_iter(input) {
+            for m in prefilter.find_overlapping_iter(input) {
                 hits.push((m.pattern().as_usize(), m.start(), m.end()));
             }
         }
@@ -719,7 +740,7 @@ negative_examples = ["dmo_xxxxxxxxxxxxxxxxxxxx"]
             let mut fast = Vec::new();
             e.keyword_hits(&buf, &mut fast);
             let mut full: Vec<(usize, usize, usize)> = e
-                .prefilter
+                .prefilter()
                 .find_overlapping_iter(&buf)
                 .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
                 .collect();
