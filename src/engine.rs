@@ -307,7 +307,11 @@ pub struct Scratch {
 /// Compiled rule set.
 pub struct Engine {
     rules: Vec<CompiledRule>,
-    prefilter: AhoCorasick,
+    /// Every rule keyword, then the escape markers: the prefilter's patterns.
+    keywords: Vec<String>,
+    /// Built on the first scan: a start-up that scans nothing (an empty
+    /// directory, a commit of binaries only) does not pay for it.
+    prefilter: OnceLock<AhoCorasick>,
     /// For each prefilter pattern, the rules that list it as a keyword.
     keyword_rules: Vec<Vec<usize>>,
     /// Rules with no keywords: they run on every buffer.
@@ -358,14 +362,6 @@ impl Engine {
                 keyword_rules.push(Vec::new());
             }
         }
-        // A full DFA: fastest per byte, and it builds in a few milliseconds
-        // for our keyword set.
-        let prefilter = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-            .build(&keywords)
-            .expect("keywords are literals and always build"); // literals cannot fail to build
         let ids: Vec<&str> = set.rules.iter().map(|r| r.rule.id.as_str()).collect();
         let rules = set
             .rules
@@ -381,7 +377,29 @@ impl Engine {
             .collect();
         let longest_keyword = keywords.iter().map(String::len).max().unwrap_or(0);
         let keywords_single_line = keywords.iter().all(|k| !k.contains('\n'));
-        Engine { rules, prefilter, keyword_rules, unconditional, decode: true, longest_keyword, keywords_single_line }
+        Engine {
+            rules,
+            keywords,
+            prefilter: OnceLock::new(),
+            keyword_rules,
+            unconditional,
+            decode: true,
+            longest_keyword,
+            keywords_single_line,
+        }
+    }
+
+    fn prefilter(&self) -> &AhoCorasick {
+        self.prefilter.get_or_init(|| {
+            // A full DFA: fastest per byte, and it builds in a few
+            // milliseconds for our keyword set.
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .build(&self.keywords)
+                .expect("keywords are literals and always build") // literals cannot fail to build
+        })
     }
 
     pub fn rule(&self, index: usize) -> &Rule {
@@ -622,12 +640,16 @@ impl Engine {
     /// or straddles its end, so it lies inside that hit's neighbourhood.
     fn keyword_hits(&self, buf: &[u8], lo: usize, hi: usize, hits: &mut Vec<(usize, usize, usize)>) {
         hits.clear();
+        if hi <= lo {
+            return;
+        }
         let reach = self.longest_keyword;
-        for hit in self.prefilter.find_iter(aho_corasick::Input::new(buf).range(lo..hi)) {
+        let prefilter = self.prefilter();
+        for hit in prefilter.find_iter(aho_corasick::Input::new(buf).range(lo..hi)) {
             let nlo = hit.start().saturating_sub(reach).max(lo);
             let nhi = (hit.end() + reach).min(hi);
             let input = aho_corasick::Input::new(buf).range(nlo..nhi);
-            for m in self.prefilter.find_overlapping_iter(input) {
+            for m in prefilter.find_overlapping_iter(input) {
                 hits.push((m.pattern().as_usize(), m.start(), m.end()));
             }
         }
@@ -1000,7 +1022,7 @@ negative_examples = ["dmo_xxxxxxxxxxxxxxxxxxxx"]
             let mut fast = Vec::new();
             e.keyword_hits(&buf, 0, buf.len(), &mut fast);
             let mut full: Vec<(usize, usize, usize)> = e
-                .prefilter
+                .prefilter()
                 .find_overlapping_iter(&buf)
                 .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
                 .collect();
