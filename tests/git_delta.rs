@@ -233,3 +233,41 @@ fn no_delta_scan_reads_every_blob_in_full() {
     assert_eq!(report["summary"]["delta_blobs"], 0);
     assert_eq!(report["summary"]["matcher_bytes"], report["summary"]["bytes"]);
 }
+
+#[test]
+fn a_user_rule_without_keywords_or_path_turns_delta_scanning_off() {
+    let repo = Repo::new();
+    let rules = tempfile::tempdir().expect("temp dir");
+    let rules_file = rules.path().join("acme.toml");
+    std::fs::write(
+        &rules_file,
+        r#"
+[[rule]]
+id = "acme.bare-token"
+name = "Acme token without a prefix keyword"
+provider = "acme"
+no_keywords_because = "the token has no fixed prefix"
+pattern = '\bacme(?P<secret>[0-9]{4}-[A-Za-z]{12})\b'
+confidence = "low"
+remediation = "Rotate it."
+examples = [{ input = "acme1234-AbCdEfGhIjKl", secret = "1234-AbCdEfGhIjKl" }, { input = "x acme9876-ZyXwVuTsRqPo", secret = "9876-ZyXwVuTsRqPo" }]
+negative_examples = ["acme12-short"]
+"#,
+    )
+    .expect("rule file written");
+    let body = filler("bare", 0, 300);
+    repo.write("t.txt", format!("{body}{}", filler("tail", 0, 50)));
+    repo.commit("one");
+    repo.write("t.txt", format!("{body}acme4321-QwErTyUiOpAs\n"));
+    repo.commit("two");
+    repo.git(&["gc", "--aggressive", "-q"]);
+    let rules_arg = rules_file.to_string_lossy().to_string();
+    let (report, code) = scan_json(&["scan", "--git", &repo.path_str(), "--rules", &rules_arg]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(report["summary"]["delta_blobs"], 0);
+    assert!(notes(&report).contains("delta-aware scanning is off"), "{}", notes(&report));
+    assert!(
+        report["findings"].as_array().into_iter().flatten().any(|f| f["secret"] == "4321-QwErTyUiOpAs"),
+        "{report}"
+    );
+}

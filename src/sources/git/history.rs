@@ -400,6 +400,13 @@ pub(super) fn enumerate(
     let hash = repo.object_hash();
     let mut total = Found::default();
     let dirs = object_dirs(repo, &mut total.stats);
+    if opts.delta_scan && !opts.decode_only && !engine.splittable() {
+        total.stats.notes.push(
+            "delta-aware scanning is off: a rule without keywords is not bound to a path (or a keyword spans \
+             lines), so every blob is scanned in full"
+                .into(),
+        );
+    }
     let mut bundles = Vec::new();
     for dir in &dirs {
         for idx in pack_indices(dir, &mut total.stats) {
