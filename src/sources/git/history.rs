@@ -300,6 +300,11 @@ impl<'a> Worker<'a> {
             return Err(Fallback::Large);
         }
         let size = usize::try_from(entry.decompressed_size).map_err(|_| Fallback::BadDelta)?;
+        // A delta is at most a few times its result (a damaged header must
+        // not make us allocate gigabytes).
+        if size > data.len().saturating_mul(16).saturating_add(64) {
+            return Err(Fallback::BadDelta);
+        }
         self.delta.resize(size, 0);
         file.decompress_entry(&entry, &mut self.inflate, &mut self.delta).map_err(|_| Fallback::BadDelta)?;
         let plan = delta::plan(&self.delta, data).ok_or(Fallback::BadDelta)?;
