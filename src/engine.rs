@@ -440,7 +440,7 @@ impl Engine {
     /// Scans with caller-provided scratch space.
     pub fn scan_with(&self, buf: &[u8], path: Option<&str>, scratch: &mut Scratch) -> Vec<Match> {
         let pieces = self.collect_at(buf, path, &[(0, buf.len())], 1, scratch);
-        self.finish(buf, path, pieces)
+        self.finish(buf, path, pieces, scratch)
     }
 
     /// Turns decoding of base64, percent-encoding and string escapes on or off.
@@ -552,7 +552,7 @@ impl Engine {
         for seg in segments {
             let inner_pieces = self.collect_at(&seg.bytes, path, &[(0, seg.bytes.len())], depth + 1, &mut inner);
             pieces.bytes += inner_pieces.bytes;
-            let found = self.finish(&seg.bytes, path, inner_pieces);
+            let found = self.finish(&seg.bytes, path, inner_pieces, &mut inner);
             pieces.segments.push(DecodedSegment {
                 start: seg.start,
                 end: seg.end,
@@ -568,21 +568,20 @@ impl Engine {
     /// overlaps and merges in what decoding found. `pieces` must cover the
     /// whole of `buf` (collected at once, or carried over from a delta base
     /// and collected on the changed lines).
-    pub fn finish(&self, buf: &[u8], path: Option<&str>, pieces: Pieces) -> Vec<Match> {
+    pub fn finish(&self, buf: &[u8], path: Option<&str>, pieces: Pieces, scratch: &mut Scratch) -> Vec<Match> {
         let Pieces { mut line_matches, candidates, mut wide_hits, mut segments, .. } = pieces;
         let mut raw = std::mem::take(&mut line_matches);
         for (m, whole) in candidates {
             raw.extend(self.confirm(buf, path, m, whole));
         }
-        let mut scratch = Scratch::default();
-        self.reset_windows(&mut scratch);
+        self.reset_windows(scratch);
         wide_hits.sort_unstable_by_key(|&(p, s, e)| (s, p, e));
         wide_hits.dedup();
         for &(pattern, start, end) in &wide_hits {
             for &r in &self.keyword_rules[pattern] {
                 if self.rules[r].reach == Reach::Wide {
                     let window = self.window(r, buf, start, end);
-                    add_window(&mut scratch, r, window);
+                    add_window(scratch, r, window);
                 }
             }
         }

@@ -334,7 +334,7 @@ mod tests {
         base_pieces.shrink_for_children(base.len() >= SMALL_BLOB / 2);
         let mut pieces = base_pieces.carry(&plan.copies);
         pieces.extend(engine.collect(child, None, &plan.changed, &mut scratch));
-        engine.finish(child, None, pieces)
+        engine.finish(child, None, pieces, &mut scratch)
     }
 
     /// Text with credentials that the built-in rules find: every rule's own

@@ -266,7 +266,7 @@ impl<'a> Worker<'a> {
             _ => engine.collect(data, None, &[(0, data.len())], &mut self.scratch),
         };
         self.found.stats.matcher_bytes += pieces.bytes as u64;
-        let matches = engine.finish(data, None, pieces);
+        let matches = engine.finish(data, None, pieces, &mut self.scratch);
         if !matches.is_empty() {
             let hex = id.to_string();
             let hits = locate(data, matches, "", LocationKind::GitBlob, Some(&hex));
