@@ -27,7 +27,7 @@ use rayon::prelude::*;
 use super::delta::{self, Fallback, Memos};
 use super::{GitOptions, commit_info, provenance, repo_notes};
 use crate::engine::{Engine, Pieces, Scratch};
-use crate::findings::{Hit, LocationKind};
+use crate::findings::{Hit, LocationKind, redact};
 use crate::scan::{Progress, ScanStats, SkipReason, admit, locate};
 
 /// Progress is counted in batches so that threads do not contend on it.
@@ -88,7 +88,7 @@ fn verify_delta_scan(
     let delta_opts = GitOptions { delta_scan: true, ..full_opts.clone() };
     let mut full = enumerate(engine, repo, &full_opts, reachable, progress)?;
     let delta = enumerate(engine, repo, &delta_opts, reachable, &Progress::hidden())?;
-    let keys = |found: &Found| -> HashSet<String> {
+    let keys = |found: &Found| -> HashSet<(String, String)> {
         found
             .blob_hits
             .iter()
@@ -97,10 +97,10 @@ fn verify_delta_scan(
                     let l = &h.location;
                     let rule = &engine.rule(h.rule).id;
                     let decoded = l.decoded.as_deref().unwrap_or("-");
-                    format!(
-                        "blob {id} bytes {}..{} rule {rule} decoded {decoded} secret {}",
-                        l.byte_start, l.byte_end, h.secret
-                    )
+                    // Secrets are compared in full but shown redacted.
+                    let place =
+                        format!("blob {id} bytes {}..{} rule {rule} decoded {decoded}", l.byte_start, l.byte_end);
+                    (place, h.secret.clone())
                 })
             })
             .collect()
@@ -108,8 +108,12 @@ fn verify_delta_scan(
     let (full_keys, delta_keys) = (keys(&full), keys(&delta));
     let mut differences: Vec<String> = full_keys
         .difference(&delta_keys)
-        .map(|k| format!("only in the full scan: {k}"))
-        .chain(delta_keys.difference(&full_keys).map(|k| format!("only in the delta-aware scan: {k}")))
+        .map(|(place, secret)| format!("only in the full scan: {place} secret {}", redact(secret)))
+        .chain(
+            delta_keys
+                .difference(&full_keys)
+                .map(|(place, secret)| format!("only in the delta-aware scan: {place} secret {}", redact(secret))),
+        )
         .collect();
     if !differences.is_empty() {
         differences.sort();
