@@ -43,7 +43,13 @@ pub struct Plan {
     pub copies: Vec<CopiedLines>,
     /// Byte ranges of the child (runs of whole lines) to collect afresh.
     pub changed: Vec<(usize, usize)>,
-    pub changed_bytes: usize,
+}
+
+impl Plan {
+    /// How many bytes of the child are collected afresh.
+    pub fn changed_bytes(&self) -> usize {
+        self.changed.iter().map(|&(s, e)| e - s).sum()
+    }
 }
 
 /// Why a delta child got a full scan instead.
@@ -176,7 +182,6 @@ pub fn plan(delta: &[u8], child: &[u8]) -> Option<Plan> {
     }
     plan.changed.push((changed_from, child.len()));
     plan.changed.retain(|&(s, e)| e > s);
-    plan.changed_bytes = plan.changed.iter().map(|&(s, e)| e - s).sum();
     Some(plan)
 }
 
@@ -188,6 +193,8 @@ pub struct Memos {
     offsets: Vec<u64>,
     scanned: Vec<AtomicU64>,
     shards: Vec<Mutex<HashMap<u64, Arc<Pieces>>>>,
+    /// What most blobs collect: nothing (shared, not allocated per child).
+    empty: Arc<Pieces>,
 }
 
 const SHARDS: usize = 64;
@@ -200,6 +207,7 @@ impl Memos {
             offsets,
             scanned: (0..words).map(|_| AtomicU64::new(0)).collect(),
             shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            empty: Arc::default(),
         }
     }
 
@@ -227,7 +235,7 @@ impl Memos {
         if self.scanned[bit / 64].load(Ordering::Acquire) & (1 << (bit % 64)) == 0 {
             return None;
         }
-        Some(self.shard(offset).get(&offset).cloned().unwrap_or_default())
+        Some(self.shard(offset).get(&offset).cloned().unwrap_or_else(|| Arc::clone(&self.empty)))
     }
 }
 

@@ -251,24 +251,26 @@ impl<'a> Worker<'a> {
         }
         let engine = self.ctx.engine;
         // Paths are not known yet: path-aware rules cannot decide here.
-        let pieces = match (self.ctx.pack, at) {
-            (Some((file, index, memos)), Some(at)) => {
-                let pieces = match at.is_delta.then(|| self.delta_pieces(file, index, memos, at.offset, data)) {
-                    Some(Ok(pieces)) => {
+        let in_pack = self.ctx.pack.zip(at);
+        let from_delta = match in_pack {
+            Some(((file, index, memos), at)) if at.is_delta => {
+                match self.delta_pieces(file, index, memos, at.offset, data) {
+                    Ok(pieces) => {
                         self.found.stats.delta_blobs += 1;
-                        pieces
+                        Some(pieces)
                     }
-                    Some(Err(why)) => {
+                    Err(why) => {
                         *self.found.stats.delta_fallbacks.entry(why.as_str().to_string()).or_default() += 1;
-                        engine.collect(data, None, &[(0, data.len())], &mut self.scratch)
+                        None
                     }
-                    None => engine.collect(data, None, &[(0, data.len())], &mut self.scratch),
-                };
-                memos.remember(at.offset, &pieces, data.len());
-                pieces
+                }
             }
-            _ => engine.collect(data, None, &[(0, data.len())], &mut self.scratch),
+            _ => None,
         };
+        let pieces = from_delta.unwrap_or_else(|| engine.collect(data, None, &[(0, data.len())], &mut self.scratch));
+        if let Some(((_, _, memos), at)) = in_pack {
+            memos.remember(at.offset, &pieces, data.len());
+        }
         self.found.stats.matcher_bytes += pieces.bytes as u64;
         let matches = engine.finish(data, None, pieces, &mut self.scratch);
         if !matches.is_empty() {
@@ -312,7 +314,7 @@ impl<'a> Worker<'a> {
         self.delta.resize(size, 0);
         file.decompress_entry(&entry, &mut self.inflate, &mut self.delta).map_err(|_| Fallback::BadDelta)?;
         let plan = delta::plan(&self.delta, data).ok_or(Fallback::BadDelta)?;
-        if plan.changed_bytes as f64 > data.len() as f64 * delta::MAX_CHANGED_SHARE {
+        if plan.changed_bytes() as f64 > data.len() as f64 * delta::MAX_CHANGED_SHARE {
             return Err(Fallback::MostlyChanged);
         }
         let mut pieces = base_pieces.carry(&plan.copies);
