@@ -50,16 +50,12 @@ pub fn base64_segments(buf: &[u8], out: &mut Vec<Segment>) {
     let n = buf.len();
     // Invariant: `i` is 0 or follows a byte that ends a run already handled.
     let mut i = 0;
-    while i + MIN_BASE64 <= n {
-        // A run of MIN_BASE64 or more starting at or after `i` must cover
-        // `probe`; if that byte is no base64 character, skip past it
-        // (most of source code is short identifiers: this skips most bytes).
-        let probe = i + MIN_BASE64 - 1;
-        if BASE64_CLASS[buf[probe] as usize] == 0 {
-            i = probe + 1;
-            continue;
-        }
-        let mut start = probe;
+    while let Some(first) = next_long_run(buf, i) {
+        // `first` starts MIN_BASE64 base64 characters and no earlier
+        // position at or after `i` does: the run began at `first` or, if
+        // `first == i`, possibly earlier than `i`.
+        let probe = first + MIN_BASE64 - 1;
+        let mut start = first;
         while start > i && BASE64_CLASS[buf[start - 1] as usize] != 0 {
             start -= 1;
         }
@@ -97,6 +93,35 @@ pub fn base64_segments(buf: &[u8], out: &mut Vec<Segment>) {
             out.push(Segment { start, end: i, kind: "base64", bytes: decoded });
         }
     }
+}
+
+/// The first position at or after `from` where `MIN_BASE64` base64
+/// characters in a row begin.
+///
+/// Most of source code is identifiers and words, which are base64
+/// characters too but short. So the search looks at the last byte of the
+/// candidate span and walks back: the first non-base64 byte it meets rules
+/// out every start up to it, and the bytes it walked are remembered, so each
+/// byte is read at most once and most are never read.
+fn next_long_run(buf: &[u8], from: usize) -> Option<usize> {
+    let mut start = from;
+    // `buf[start..known]` are base64 characters.
+    let mut known = from;
+    while start + MIN_BASE64 <= buf.len() {
+        let last = start + MIN_BASE64 - 1;
+        let mut q = last + 1;
+        while q > known && BASE64_CLASS[buf[q - 1] as usize] != 0 {
+            q -= 1;
+        }
+        if q == known {
+            return Some(start);
+        }
+        // `buf[q - 1]` is no base64 character and lies in every span
+        // starting before `q`; `buf[q..=last]` are.
+        start = q;
+        known = last + 1;
+    }
+    None
 }
 
 /// Decodes standard or URL-safe base64 without padding checks.

@@ -1,0 +1,259 @@
+//! Every keyword occurrence in a buffer, overlapping ones included, in one
+//! pass of aho-corasick's DFA.
+//!
+//! A DFA step is a table load that depends on the previous step's result, so
+//! one walk over a buffer is bound by load latency, not by the core's
+//! throughput. The buffer is therefore cut into `LANES` lanes walked in
+//! lockstep: their steps are independent and overlap in the pipeline, which
+//! about doubles the bytes per second of a single walk (and of the crate's own
+//! `find_iter`). A standard-semantics DFA reports every pattern ending at a
+//! position, so walking on past each match yields the overlapping set without
+//! a second search.
+
+use aho_corasick::automaton::{Automaton, StateID};
+use aho_corasick::dfa::DFA;
+use aho_corasick::{Anchored, MatchKind, StartKind};
+
+/// Lanes walked in lockstep: four keep every lane's state in a register
+/// (eight were barely faster alone and slower inside the engine).
+const LANES: usize = 4;
+/// Each lane walks at least this many bytes (fewer lanes for less input):
+/// a lane's tail, up to the longest keyword past its share, is walked alone.
+const MIN_LANE: usize = 256;
+/// Bytes per lane walked without bounds checks.
+const BLOCK: usize = 16;
+
+/// A keyword hit: (pattern index, start, end) in the searched buffer.
+pub type Hit = (usize, usize, usize);
+
+/// The compiled keyword set.
+pub struct Keywords {
+    dfa: DFA,
+    start: StateID,
+    longest: usize,
+}
+
+/// Separates joined ranges: a byte that occurs in no UTF-8 text, so in no
+/// keyword, and leads every state of the DFA back to its start.
+const SEPARATOR: u8 = 0xFF;
+
+impl Keywords {
+    /// Builds the DFA over `keywords`, matched ASCII case-insensitively.
+    pub fn new(keywords: &[String]) -> Keywords {
+        let dfa = aho_corasick::dfa::Builder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .start_kind(StartKind::Unanchored)
+            // The lanes never leave the automaton to skip ahead, so a
+            // prefilter would only make start states special.
+            .prefilter(false)
+            .build(keywords)
+            .expect("keywords are literals and always build"); // literals cannot fail to build
+        let start = dfa.start_state(Anchored::No).expect("the DFA was built for unanchored searches"); // StartKind::Unanchored above
+        let longest = dfa.max_pattern_len();
+        Keywords { dfa, start, longest }
+    }
+
+    /// Appends every keyword occurrence lying wholly inside one of the
+    /// `ranges` of `buf` to `out`, sorted by (start, pattern). The ranges
+    /// must be sorted and disjoint; an occurrence never spans two of them.
+    ///
+    /// Several ranges (the changed lines of a delta) are copied into `joined`
+    /// one after another, each followed by a byte that occurs in no keyword
+    /// (which returns the DFA to its start state), and searched as one
+    /// buffer: lanes stay long however short the ranges are.
+    pub fn overlapping(&self, buf: &[u8], ranges: &[(usize, usize)], joined: &mut Vec<u8>, out: &mut Vec<Hit>) {
+        let first = out.len();
+        match ranges {
+            [] => {}
+            &[(lo, hi)] => {
+                self.search(&buf[lo..hi], out);
+                for hit in &mut out[first..] {
+                    hit.1 += lo;
+                    hit.2 += lo;
+                }
+            }
+            _ => {
+                joined.clear();
+                // (offset in `joined`, offset in `buf`) of each range.
+                let mut starts = Vec::with_capacity(ranges.len());
+                for &(lo, hi) in ranges {
+                    starts.push((joined.len(), lo));
+                    joined.extend_from_slice(&buf[lo..hi]);
+                    joined.push(SEPARATOR);
+                }
+                self.search(joined, out);
+                for hit in &mut out[first..] {
+                    let k = starts.partition_point(|&(at, _)| at <= hit.1) - 1;
+                    let shift = starts[k].1 - starts[k].0;
+                    hit.1 += shift;
+                    hit.2 += shift;
+                }
+            }
+        }
+        out[first..].sort_unstable_by_key(|&(p, s, _)| (s, p));
+    }
+
+    /// Every occurrence in `hay`, at most `LANES` lanes for long input.
+    fn search(&self, hay: &[u8], out: &mut Vec<Hit>) {
+        match hay.len() / MIN_LANE {
+            0 | 1 => self.lanes::<1>(hay, out),
+            2 | 3 => self.lanes::<2>(hay, out),
+            _ => self.lanes::<LANES>(hay, out),
+        }
+    }
+
+    /// Walks `hay` as `K` lanes in lockstep. Lane j walks the j-th of `K`
+    /// equal slices (the last also the remainder) and owns the occurrences
+    /// that start in it. Never inlined: in a frame of its own the lanes'
+    /// states stay in registers.
+    #[inline(never)]
+    // One index walks K slices at once; an iterator per slice would not.
+    #[allow(clippy::needless_range_loop)]
+    fn lanes<const K: usize>(&self, hay: &[u8], out: &mut Vec<Hit>) {
+        let len = hay.len() / K;
+        let owned: [(usize, usize); K] =
+            std::array::from_fn(|j| (j * len, if j + 1 == K { hay.len() } else { (j + 1) * len }));
+        let slices: [&[u8]; K] = std::array::from_fn(|j| &hay[j * len..(j + 1) * len]);
+        let mut sids = [self.start; K];
+        // Blocks of fixed length need no bounds check per byte.
+        let mut i = 0;
+        while i + BLOCK <= len {
+            let blocks: [&[u8; BLOCK]; K] = std::array::from_fn(|j| {
+                slices[j][i..i + BLOCK].try_into().expect("a block is BLOCK bytes") // sliced to BLOCK just here
+            });
+            for k in 0..BLOCK {
+                self.step(&mut sids, |j| blocks[j][k], &owned, i + k, out);
+            }
+            i += BLOCK;
+        }
+        for k in i..len {
+            self.step(&mut sids, |j| slices[j][k], &owned, k, out);
+        }
+        // Each lane walks on while an occurrence it owns can still end: the
+        // longest keyword past its slice (the last lane to the end).
+        for (j, sid) in sids.into_iter().enumerate() {
+            let from = owned[j].0 + len;
+            let to = if j + 1 == K { hay.len() } else { (owned[j].1 + self.longest - 1).min(hay.len()) };
+            let mut sid = sid;
+            for (i, &byte) in hay[from..to].iter().enumerate() {
+                sid = self.dfa.next_state(Anchored::No, sid, byte);
+                if self.dfa.is_special(sid) {
+                    self.report(sid, from + i + 1, owned[j], out);
+                }
+            }
+        }
+    }
+
+    /// Moves every lane one byte on (`byte(j)` is lane j's `i`-th byte),
+    /// reporting matches.
+    #[inline(always)]
+    fn step<const K: usize>(
+        &self,
+        sids: &mut [StateID; K],
+        byte: impl Fn(usize) -> u8,
+        owned: &[(usize, usize); K],
+        i: usize,
+        out: &mut Vec<Hit>,
+    ) {
+        let mut special = false;
+        for (j, sid) in sids.iter_mut().enumerate() {
+            *sid = self.dfa.next_state(Anchored::No, *sid, byte(j));
+            special |= self.dfa.is_special(*sid);
+        }
+        if special {
+            for j in 0..K {
+                if self.dfa.is_special(sids[j]) {
+                    self.report(sids[j], owned[j].0 + i + 1, owned[j], out);
+                }
+            }
+        }
+    }
+
+    /// Reports the patterns of match state `sid` that end at `end` and start
+    /// inside `owned`. Without a prefilter, the only special states of an
+    /// unanchored standard DFA are match states (its dead state is never reached).
+    fn report(&self, sid: StateID, end: usize, (owned_lo, owned_hi): (usize, usize), out: &mut Vec<Hit>) {
+        if !self.dfa.is_match(sid) {
+            return;
+        }
+        for k in 0..self.dfa.match_len(sid) {
+            let pattern = self.dfa.match_pattern(sid, k);
+            let start = end - self.dfa.pattern_len(pattern);
+            if (owned_lo..owned_hi).contains(&start) {
+                out.push((pattern.as_usize(), start, end));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aho_corasick::AhoCorasick;
+
+    fn reference(keywords: &[String], buf: &[u8], ranges: &[(usize, usize)]) -> Vec<Hit> {
+        let ac = AhoCorasick::builder().ascii_case_insensitive(true).build(keywords).expect("literals");
+        let mut hits: Vec<Hit> = ranges
+            .iter()
+            .flat_map(|&(lo, hi)| ac.find_overlapping_iter(aho_corasick::Input::new(buf).range(lo..hi)))
+            .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
+            .collect();
+        hits.sort_unstable_by_key(|&(p, s, _)| (s, p));
+        hits
+    }
+
+    fn keywords() -> Vec<String> {
+        ["token", "tok", "ken", "pat", "github_pat_", "sg.", "-----begin", "begin rsa", "a", "key", "key-", "ey-k"]
+            .iter()
+            .map(|k| k.to_string())
+            .collect()
+    }
+
+    proptest::proptest! {
+        /// The lanes find exactly what the crate's own overlapping search
+        /// finds in each range, on inputs long enough for every lane count,
+        /// with keywords straddling lane and range boundaries.
+        #[test]
+        fn lanes_equal_the_crates_overlapping_search(
+            pieces in proptest::collection::vec((0usize..16, 0usize..40, proptest::prelude::any::<u8>()), 0..600),
+            cuts in proptest::collection::vec(0usize..30_000, 0..12),
+        ) {
+            let keywords = keywords();
+            let set = Keywords::new(&keywords);
+            let mut buf = Vec::new();
+            for (k, filler, byte) in pieces {
+                if let Some(kw) = keywords.get(k) {
+                    // Upper-case some, to exercise case-insensitivity.
+                    buf.extend(kw.bytes().map(|b| if byte % 2 == 0 { b.to_ascii_uppercase() } else { b }));
+                }
+                buf.extend(std::iter::repeat_n(byte, filler));
+            }
+            // Ranges between alternate cut points: gaps, empty and adjacent ranges occur.
+            let mut points: Vec<usize> = cuts.into_iter().map(|c| c.min(buf.len())).collect();
+            points.push(0);
+            points.push(buf.len());
+            points.sort_unstable();
+            let ranges: Vec<(usize, usize)> = points.windows(2).step_by(2).map(|w| (w[0], w[1])).collect();
+            let mut fast = Vec::new();
+            set.overlapping(&buf, &ranges, &mut Vec::new(), &mut fast);
+            proptest::prop_assert_eq!(fast, reference(&keywords, &buf, &ranges));
+        }
+    }
+
+    #[test]
+    fn lanes_cover_a_long_buffer_exactly() {
+        let keywords: Vec<String> = vec!["password".into(), "pass".into(), "word".into()];
+        let set = Keywords::new(&keywords);
+        let mut buf = Vec::new();
+        for i in 0..5000 {
+            buf.extend_from_slice(if i % 7 == 0 { b"xPassWORDy " } else { b"filler " });
+        }
+        assert!(buf.len() >= LANES * MIN_LANE);
+        let ranges = [(3, buf.len())];
+        let mut fast = Vec::new();
+        set.overlapping(&buf, &ranges, &mut Vec::new(), &mut fast);
+        assert_eq!(fast, reference(&keywords, &buf, &ranges));
+        assert_eq!(fast.len(), 3 * 5000_usize.div_ceil(7) - 2); // `pass` and `password` of the first start before 3
+    }
+}
