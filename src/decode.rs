@@ -109,17 +109,34 @@ fn next_long_run(buf: &[u8], from: usize) -> Option<usize> {
     let mut known = from;
     while start + MIN_BASE64 <= buf.len() {
         let last = start + MIN_BASE64 - 1;
-        let mut q = last + 1;
-        while q > known && BASE64_CLASS[buf[q - 1] as usize] != 0 {
-            q -= 1;
-        }
-        if q == known {
+        let Some(q) = last_non_base64(buf, known, last + 1) else {
             return Some(start);
-        }
-        // `buf[q - 1]` is no base64 character and lies in every span
-        // starting before `q`; `buf[q..=last]` are.
-        start = q;
+        };
+        // `buf[q]` is no base64 character and lies in every span starting
+        // at or before it; `buf[q + 1..=last]` are.
+        start = q + 1;
         known = last + 1;
+    }
+    None
+}
+
+/// The position of the last byte in `buf[lo..hi]` that is no base64
+/// character. Eight bytes at a time: their table loads are independent and
+/// one branch decides, where a byte-by-byte walk mispredicts its exit.
+fn last_non_base64(buf: &[u8], lo: usize, mut hi: usize) -> Option<usize> {
+    while hi > lo {
+        let from = hi.saturating_sub(8).max(lo);
+        let bytes = &buf[from..hi];
+        let not_base64 = |k: usize, b: u8| u32::from(BASE64_CLASS[b as usize] == 0) << k;
+        let mask = match <&[u8; 8]>::try_from(bytes) {
+            // A fixed length, so the loop unrolls.
+            Ok(eight) => eight.iter().enumerate().fold(0, |m, (k, &b)| m | not_base64(k, b)),
+            Err(_) => bytes.iter().enumerate().fold(0, |m, (k, &b)| m | not_base64(k, b)),
+        };
+        if mask != 0 {
+            return Some(from + (31 - mask.leading_zeros()) as usize);
+        }
+        hi = from;
     }
     None
 }
