@@ -20,6 +20,8 @@ const LANES: usize = 4;
 /// Each lane walks at least this many bytes (fewer lanes for less input):
 /// a lane's tail, up to the longest keyword past its share, is walked alone.
 const MIN_LANE: usize = 256;
+/// Capacity of the joined-ranges buffer kept between calls.
+const JOINED_KEEP: usize = 1 << 20;
 /// Bytes per lane walked without bounds checks.
 const BLOCK: usize = 16;
 
@@ -83,6 +85,10 @@ impl Keywords {
                     joined.push(SEPARATOR);
                 }
                 self.search(joined, out);
+                if joined.capacity() > JOINED_KEEP {
+                    // One huge blob must not pin its copy for the rest of the scan.
+                    *joined = Vec::new();
+                }
                 for hit in &mut out[first..] {
                     let k = starts.partition_point(|&(at, _)| at <= hit.1) - 1;
                     let shift = starts[k].1 - starts[k].0;
