@@ -99,46 +99,56 @@ pub fn base64_segments(buf: &[u8], out: &mut Vec<Segment>) {
 /// characters in a row begin.
 ///
 /// Most of source code is identifiers and words, which are base64
-/// characters too but short. So the search looks at the last byte of the
-/// candidate span and walks back: the first non-base64 byte it meets rules
-/// out every start up to it, and the bytes it walked are remembered, so each
-/// byte is read at most once and most are never read.
+/// characters too, so a byte-by-byte search spends its time on short runs.
+/// Instead each 64-byte window becomes a bit mask, one bit per byte, built
+/// 16 bytes at a time with SIMD compares, and five shift-and steps leave a
+/// bit set only where `MIN_BASE64` set bits begin. Windows advance by
+/// `64 - MIN_BASE64 + 1` bytes, so every such start lies wholly inside one.
 fn next_long_run(buf: &[u8], from: usize) -> Option<usize> {
-    let mut start = from;
-    // `buf[start..known]` are base64 characters.
-    let mut known = from;
-    while start + MIN_BASE64 <= buf.len() {
-        let last = start + MIN_BASE64 - 1;
-        let Some(q) = last_non_base64(buf, known, last + 1) else {
-            return Some(start);
+    const STEP: usize = 64 - MIN_BASE64 + 1;
+    // The shifts below add up to MIN_BASE64 - 1.
+    const _: () = assert!(MIN_BASE64 == 1 + 2 + 4 + 8 + 4 + 1);
+    let mut at = from;
+    while at + MIN_BASE64 <= buf.len() {
+        let mut runs = match buf.get(at..at + 64) {
+            Some(window) => class_mask(window),
+            None => {
+                let mut padded = [0u8; 64];
+                padded[..buf.len() - at].copy_from_slice(&buf[at..]);
+                class_mask(&padded)
+            }
         };
-        // `buf[q]` is no base64 character and lies in every span starting
-        // at or before it; `buf[q + 1..=last]` are.
-        start = q + 1;
-        known = last + 1;
+        // Bit k stays set iff bits k..k + MIN_BASE64 all were.
+        runs &= runs >> 1;
+        runs &= runs >> 2;
+        runs &= runs >> 4;
+        runs &= runs >> 8;
+        runs &= runs >> 4;
+        if runs != 0 {
+            return Some(at + runs.trailing_zeros() as usize);
+        }
+        at += STEP;
     }
     None
 }
 
-/// The position of the last byte in `buf[lo..hi]` that is no base64
-/// character. Eight bytes at a time: their table loads are independent and
-/// one branch decides, where a byte-by-byte walk mispredicts its exit.
-fn last_non_base64(buf: &[u8], lo: usize, mut hi: usize) -> Option<usize> {
-    while hi > lo {
-        let from = hi.saturating_sub(8).max(lo);
-        let bytes = &buf[from..hi];
-        let not_base64 = |k: usize, b: u8| u32::from(BASE64_CLASS[b as usize] == 0) << k;
-        let mask = match <&[u8; 8]>::try_from(bytes) {
-            // A fixed length, so the loop unrolls.
-            Ok(eight) => eight.iter().enumerate().fold(0, |m, (k, &b)| m | not_base64(k, b)),
-            Err(_) => bytes.iter().enumerate().fold(0, |m, (k, &b)| m | not_base64(k, b)),
-        };
-        if mask != 0 {
-            return Some(from + (31 - mask.leading_zeros()) as usize);
-        }
-        hi = from;
-    }
-    None
+/// One bit per byte of a 64-byte `window`: whether it is a base64 character
+/// (the classes of `BASE64_CLASS`).
+fn class_mask(window: &[u8]) -> u64 {
+    use wide::u8x16;
+    window.chunks_exact(16).enumerate().fold(0u64, |mask, (k, chunk)| {
+        let v = u8x16::new(chunk.try_into().expect("chunks of 16")); // chunks_exact(16)
+        // `x - lo` saturating-minus `hi - lo` is zero iff lo <= x <= hi.
+        let within =
+            |x: u8x16, lo: u8, hi: u8| (x - u8x16::splat(lo)).saturating_sub(u8x16::splat(hi - lo)).cmp_eq(u8x16::ZERO);
+        let letter = within(v | u8x16::splat(0x20), b'a', b'z');
+        let digit = within(v, b'0', b'9');
+        let symbol = v.cmp_eq(u8x16::splat(b'+'))
+            | v.cmp_eq(u8x16::splat(b'/'))
+            | v.cmp_eq(u8x16::splat(b'-'))
+            | v.cmp_eq(u8x16::splat(b'_'));
+        mask | (u64::from((letter | digit | symbol).move_mask() as u16) << (16 * k))
+    })
 }
 
 /// Decodes standard or URL-safe base64 without padding checks.
@@ -316,6 +326,17 @@ mod tests {
                 })
                 .collect();
             proptest::prop_assert_eq!(found, qualifying);
+        }
+    }
+
+    #[test]
+    fn class_mask_agrees_with_the_table() {
+        for first in (0..=u8::MAX).step_by(64) {
+            let window: Vec<u8> = (first..=first.saturating_add(63)).collect();
+            let mask = class_mask(&window);
+            for (k, &b) in window.iter().enumerate() {
+                assert_eq!(mask >> k & 1 == 1, BASE64_CLASS[b as usize] != 0, "byte {b:#04x}");
+            }
         }
     }
 
