@@ -17,7 +17,7 @@ use crate::rules::{Rule, RuleSet};
 use crate::{decode, filters};
 
 mod keywords;
-use keywords::Keywords;
+use keywords::{Hit, Keywords};
 
 /// How far a single-line rule's window reaches either side of a keyword,
 /// bounded so that minified one-line files do not make every window huge.
@@ -89,7 +89,7 @@ pub struct Pieces {
     /// lines, each with the span the contexts look around.
     candidates: Vec<(Match, (usize, usize))>,
     /// Keyword hits (pattern, start, end) of multi-line rules.
-    wide_hits: Vec<(usize, usize, usize)>,
+    wide_hits: Vec<Hit>,
     /// Decoded segments and what scanning their decoded bytes found.
     segments: Vec<DecodedSegment>,
     /// Bytes fed to the matcher (the ranges, plus decoded bytes).
@@ -303,7 +303,7 @@ pub struct Scratch {
     /// Lines (bounded) that had a keyword hit: where escapes are decoded.
     hit_lines: Vec<(usize, usize)>,
     /// Keyword hits of the current buffer: (pattern, start, end).
-    hits: Vec<(usize, usize, usize)>,
+    hits: Vec<Hit>,
     /// The ranges of a buffer copied together for the keyword search.
     joined: Vec<u8>,
 }
@@ -619,13 +619,7 @@ impl Engine {
 
     /// Every keyword occurrence (pattern, start, end) inside one of the
     /// sorted, disjoint `ranges`, overlapping ones included, sorted by start.
-    fn keyword_hits(
-        &self,
-        buf: &[u8],
-        ranges: &[(usize, usize)],
-        joined: &mut Vec<u8>,
-        hits: &mut Vec<(usize, usize, usize)>,
-    ) {
+    fn keyword_hits(&self, buf: &[u8], ranges: &[(usize, usize)], joined: &mut Vec<u8>, hits: &mut Vec<Hit>) {
         hits.clear();
         self.prefilter().overlapping(buf, ranges, joined, hits);
     }
@@ -998,7 +992,7 @@ negative_examples = ["dmo_xxxxxxxxxxxxxxxxxxxx"]
             let reference = REFERENCE.get_or_init(|| {
                 aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(&e.keywords).expect("literals")
             });
-            let mut full: Vec<(usize, usize, usize)> = reference
+            let mut full: Vec<Hit> = reference
                 .find_overlapping_iter(&buf)
                 .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
                 .collect();

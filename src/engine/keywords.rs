@@ -67,10 +67,12 @@ impl Keywords {
     pub fn overlapping(&self, buf: &[u8], ranges: &[(usize, usize)], joined: &mut Vec<u8>, out: &mut Vec<Hit>) {
         debug_assert!(ranges.windows(2).all(|w| w[0].1 <= w[1].0), "ranges sorted and disjoint");
         let first = out.len();
+        let by_start = |&(p, s, _): &Hit| (s, p);
         match ranges {
             [] => {}
             &[(lo, hi)] => {
                 self.search(&buf[lo..hi], out);
+                out[first..].sort_unstable_by_key(by_start);
                 for hit in &mut out[first..] {
                     hit.1 += lo;
                     hit.2 += lo;
@@ -78,10 +80,7 @@ impl Keywords {
             }
             _ => {
                 joined.clear();
-                // (offset in `joined`, offset in `buf`) of each range.
-                let mut starts = Vec::with_capacity(ranges.len());
                 for &(lo, hi) in ranges {
-                    starts.push((joined.len(), lo));
                     joined.extend_from_slice(&buf[lo..hi]);
                     joined.push(SEPARATOR);
                 }
@@ -90,15 +89,21 @@ impl Keywords {
                     // One huge blob must not pin its copy for the rest of the scan.
                     *joined = Vec::new();
                 }
+                // Joined order is buffer order, so sorted hits map back with
+                // one walk over the ranges. A range can start before its
+                // joined offset (adjacent ranges): subtract before adding.
+                out[first..].sort_unstable_by_key(by_start);
+                let (mut range, mut at) = (0, 0);
                 for hit in &mut out[first..] {
-                    let k = starts.partition_point(|&(at, _)| at <= hit.1) - 1;
-                    let shift = starts[k].1 - starts[k].0;
-                    hit.1 += shift;
-                    hit.2 += shift;
+                    while hit.1 >= at + (ranges[range].1 - ranges[range].0) {
+                        at += ranges[range].1 - ranges[range].0 + 1;
+                        range += 1;
+                    }
+                    let lo = ranges[range].0;
+                    (hit.1, hit.2) = (hit.1 - at + lo, hit.2 - at + lo);
                 }
             }
         }
-        out[first..].sort_unstable_by_key(|&(p, s, _)| (s, p));
     }
 
     /// Every occurrence in `hay`, at most `LANES` lanes for long input.
@@ -225,6 +230,7 @@ mod tests {
         fn lanes_equal_the_crates_overlapping_search(
             pieces in proptest::collection::vec((0usize..16, 0usize..40, proptest::prelude::any::<u8>()), 0..600),
             cuts in proptest::collection::vec(0usize..30_000, 0..12),
+            adjacent in proptest::prelude::any::<bool>(),
         ) {
             let keywords = keywords();
             let set = Keywords::new(&keywords);
@@ -236,16 +242,32 @@ mod tests {
                 }
                 buf.extend(std::iter::repeat_n(byte, filler));
             }
-            // Ranges between alternate cut points: gaps, empty and adjacent ranges occur.
+            // Ranges between alternate cut points (gaps, some empty), or
+            // between every pair of cut points (all adjacent).
             let mut points: Vec<usize> = cuts.into_iter().map(|c| c.min(buf.len())).collect();
             points.push(0);
             points.push(buf.len());
             points.sort_unstable();
-            let ranges: Vec<(usize, usize)> = points.windows(2).step_by(2).map(|w| (w[0], w[1])).collect();
+            let ranges: Vec<(usize, usize)> =
+                points.windows(2).step_by(if adjacent { 1 } else { 2 }).map(|w| (w[0], w[1])).collect();
             let mut fast = Vec::new();
             set.overlapping(&buf, &ranges, &mut Vec::new(), &mut fast);
             proptest::prop_assert_eq!(fast, reference(&keywords, &buf, &ranges));
         }
+    }
+
+    #[test]
+    fn adjacent_ranges_map_back_exactly() {
+        let keywords = keywords();
+        let set = Keywords::new(&keywords);
+        let buf = b"token pat\nkey-k sg.\ntoken";
+        // Adjacent ranges: in the joined copy each sits one separator later
+        // than in `buf`, so a range can start before its joined offset.
+        let ranges = [(0, 10), (10, 20), (20, buf.len())];
+        let mut fast = Vec::new();
+        set.overlapping(buf, &ranges, &mut Vec::new(), &mut fast);
+        assert_eq!(fast, reference(&keywords, buf, &ranges));
+        assert!(fast.iter().any(|&(_, s, _)| s == 20), "the last range's `token` is found at 20");
     }
 
     #[test]
