@@ -329,6 +329,84 @@ mod tests {
         }
     }
 
+    /// `base64_segments` by the book: maximal runs byte by byte.
+    fn naive_segments(buf: &[u8]) -> Vec<Segment> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < buf.len() {
+            if BASE64_CLASS[buf[i] as usize] == 0 {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            let mut classes = 0;
+            while i < buf.len() && BASE64_CLASS[buf[i] as usize] != 0 {
+                classes |= BASE64_CLASS[buf[i] as usize];
+                i += 1;
+            }
+            let body_end = i;
+            while i < buf.len() && buf[i] == b'=' && i - body_end < 2 {
+                i += 1;
+            }
+            let run = &buf[start..body_end];
+            if (MIN_BASE64..=MAX_BASE64).contains(&run.len())
+                && classes & MIXED == MIXED
+                && decode_base64(&run[..16]).is_some_and(|h| mostly_printable(&h))
+                && let Some(bytes) = decode_base64(run).filter(|d| mostly_printable(d))
+            {
+                out.push(Segment { start, end: i, kind: "base64", bytes });
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn segments_equal_the_naive_search(
+            pieces in proptest::collection::vec((0usize..200, 0usize..6, 0u8..4), 0..40),
+        ) {
+            // Runs of every length around the block sizes, of real base64,
+            // of one class only, or of words, joined by separators and padding.
+            let mut buf = Vec::new();
+            for (k, (len, kind, sep)) in pieces.into_iter().enumerate() {
+                let text: Vec<u8> = (0..len).map(|j| b"Ab3 cD5:eF7-gh"[(j + k) % 14]).collect();
+                let run: Vec<u8> = match kind {
+                    0 | 1 => super::tests_support::encode(&text).into_bytes(),
+                    2 => text.iter().map(|&b| if b.is_ascii_alphabetic() { b.to_ascii_lowercase() } else { b'q' }).collect(),
+                    3 => text.iter().map(|&b| if b.is_ascii_alphanumeric() { b } else { b'_' }).collect(),
+                    4 => (0..len).map(|j| b"QUJDREVGR0hJSktMTU5P+/"[(j * 7 + k) % 22]).collect(),
+                    _ => (0..len).map(|j| b"zZ9"[(j + k) % 3]).collect(),
+                };
+                buf.extend_from_slice(&run);
+                buf.extend_from_slice(match sep { 0 => b" ", 1 => b"\n", 2 => b"=", _ => b"==x." });
+            }
+            proptest::prop_assert_eq!(segs(&buf), naive_segments(&buf));
+        }
+    }
+
+    fn segs(buf: &[u8]) -> Vec<Segment> {
+        let mut out = Vec::new();
+        base64_segments(buf, &mut out);
+        out
+    }
+
+    #[test]
+    fn long_runs_and_buffer_ends() {
+        // A real base64 run across several blocks, one at the very end of
+        // the buffer, and one longer than MAX_BASE64.
+        let secret = super::tests_support::encode(&b"user: admin, password: Zq8vT3kL9mN2pR5s ".repeat(9));
+        for lead in [0, 1, 63, 64, 65, 127, 128] {
+            let mut buf = vec![b' '; lead];
+            buf.extend_from_slice(secret.as_bytes());
+            assert_eq!(segs(&buf), naive_segments(&buf), "lead {lead}");
+            assert_eq!(segs(&buf).len(), 1, "lead {lead}");
+            buf.extend_from_slice(b"\n");
+            assert_eq!(segs(&buf), naive_segments(&buf));
+        }
+        let huge = super::tests_support::encode(&b"Zq8vT3kL9mN2pR5s ".repeat(MAX_BASE64 / 10));
+        assert!(segs(huge.as_bytes()).is_empty());
+    }
+
     #[test]
     fn class_mask_agrees_with_the_table() {
         for first in (0..=u8::MAX).step_by(64) {

@@ -473,16 +473,29 @@ impl Engine {
         pieces.bytes += ranges.iter().map(|&(lo, hi)| hi - lo).sum::<usize>();
         let mut hits = std::mem::take(&mut scratch.hits);
         self.keyword_hits(buf, ranges, &mut scratch.joined, &mut hits);
+        let mut lines = LineCursor::default();
         for &(pattern, start, end) in &hits {
+            // Hits come in ascending order: their lines are found in one
+            // pass, not searched for again around every hit.
+            let line = if self.keywords_single_line { Some(lines.line(buf, start)) } else { None };
+            let bounds = |reach: usize| match line {
+                Some((ls, le)) => (ls.max(start.saturating_sub(reach)), le.min(end + reach)),
+                None => line_bounds(buf, start, end, reach),
+            };
             if decode && scratch.hit_lines.last().is_none_or(|&(_, le)| start > le) {
-                scratch.hit_lines.push(line_bounds(buf, start, end, DECODE_LINE));
+                scratch.hit_lines.push(bounds(DECODE_LINE));
             }
             let mut wide = false;
             for &r in &self.keyword_rules[pattern] {
-                if self.rules[r].reach == Reach::Wide {
+                let rule = &self.rules[r];
+                if rule.reach == Reach::Wide {
                     wide = true;
                 } else {
-                    let window = self.window(r, buf, start, end);
+                    let window = if rule.rule.multiline {
+                        self.window(r, buf, start, end)
+                    } else {
+                        bounds(rule.rule.window.unwrap_or(LINE_WINDOW))
+                    };
                     add_window(scratch, r, window);
                 }
             }
@@ -801,6 +814,34 @@ fn percent_decode_url_secrets(matches: &mut [Match]) {
     }
 }
 
+/// The line holding each of a series of ascending positions in a buffer,
+/// found with one pass over the bytes from the first position to the last
+/// one's line end (however long the lines, and however many positions share one).
+#[derive(Default)]
+struct LineCursor {
+    /// The line last found: its first byte and its newline (or the buffer's end).
+    start: usize,
+    end: usize,
+    found: bool,
+}
+
+impl LineCursor {
+    /// `(start, end)` of the line holding `at`: the byte after the newline
+    /// before `at` (or 0), and the first newline at or after `at` (or the
+    /// buffer's length). `at` must not precede the previous call's `at`.
+    fn line(&mut self, buf: &[u8], at: usize) -> (usize, usize) {
+        if !(self.found && self.start <= at && at <= self.end) {
+            // Past the line last found: the newline ending it is the
+            // latest one a search back from `at` can need.
+            let floor = if self.found && at > self.end { self.end + 1 } else { 0 };
+            self.start = memchr::memrchr(b'\n', &buf[floor..at]).map_or(floor, |p| floor + p + 1);
+            self.end = memchr::memchr(b'\n', &buf[at..]).map_or(buf.len(), |p| at + p);
+            self.found = true;
+        }
+        (self.start, self.end)
+    }
+}
+
 /// The line(s) holding `start..end`, clipped to `reach` bytes either side.
 pub fn line_bounds(buf: &[u8], start: usize, end: usize, reach: usize) -> (usize, usize) {
     let lo = start.saturating_sub(reach);
@@ -999,6 +1040,33 @@ negative_examples = ["dmo_xxxxxxxxxxxxxxxxxxxx"]
             full.sort_unstable_by_key(|&(p, s, _)| (s, p));
             full.dedup();
             proptest::prop_assert_eq!(fast, full);
+        }
+    }
+
+    proptest::proptest! {
+        /// Windows cut from the cursor's lines equal `line_bounds`, for
+        /// ascending positions over lines short and long.
+        #[test]
+        fn line_cursor_equals_line_bounds(
+            lines in proptest::collection::vec(0usize..300, 1..30),
+            picks in proptest::collection::vec((0usize..10_000, 0usize..4, 0usize..4), 0..40),
+        ) {
+            let mut buf = Vec::new();
+            for len in lines {
+                buf.extend(std::iter::repeat_n(b'x', len));
+                buf.push(b'\n');
+            }
+            let mut starts: Vec<(usize, usize, usize)> = picks.into_iter().map(|(at, len, reach)| (at % buf.len(), len, reach)).collect();
+            starts.sort_unstable();
+            let mut cursor = LineCursor::default();
+            for (start, len, reach) in starts {
+                // A hit holds no newline.
+                let end = (start..(start + len).min(buf.len())).find(|&i| buf[i] == b'\n').unwrap_or((start + len).min(buf.len()));
+                let reach = [0, 5, 100, 1024][reach];
+                let (ls, le) = cursor.line(&buf, start);
+                let got = (ls.max(start.saturating_sub(reach)), le.min(end + reach));
+                proptest::prop_assert_eq!(got, line_bounds(&buf, start, end, reach), "start {} end {}", start, end);
+            }
         }
     }
 

@@ -162,21 +162,29 @@ pub fn plan(delta: &[u8], child: &[u8]) -> Option<Plan> {
     let mut at = 0usize;
     // Start of the changed run not yet closed by a copied stretch.
     let mut changed_from = 0usize;
+    // The first newline at or after `at`, when known (`child.len()` if none):
+    // a minified line's many small copies share one search.
+    let mut next_nl = None;
     for op in ops {
         match op {
             Op::Insert { len } => at += len,
             Op::Copy { base, len } => {
-                let bytes = &child[at..at + len];
-                if let (Some(first), Some(last)) = (memchr::memchr(b'\n', bytes), memchr::memrchr(b'\n', bytes))
-                    && first < last
+                let end = at + len;
+                let first = match next_nl {
+                    Some(nl) if nl >= at => nl,
+                    _ => memchr::memchr(b'\n', &child[at..]).map_or(child.len(), |p| at + p),
+                };
+                next_nl = Some(first);
+                if first < end
+                    && let Some(last) = memchr::memrchr(b'\n', &child[first + 1..end]).map(|p| first + 1 + p)
                 {
-                    let (first_nl, last_nl) = (at + first, at + last);
-                    plan.copies.push(CopiedLines { base, child: at, len, first_nl, last_nl });
-                    // The changed run ends with the line that ends at `first_nl`.
-                    plan.changed.push((changed_from, first_nl + 1));
-                    changed_from = last_nl;
+                    plan.copies.push(CopiedLines { base, child: at, len, first_nl: first, last_nl: last });
+                    // The changed run ends with the line that ends at `first`.
+                    plan.changed.push((changed_from, first + 1));
+                    changed_from = last;
+                    next_nl = None;
                 }
-                at += len;
+                at = end;
             }
         }
     }
