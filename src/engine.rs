@@ -669,35 +669,45 @@ impl Engine {
             return;
         }
         let mut seen_end = 0;
+        // One set of capture slots for all windows: most windows are a
+        // short line without a match, where allocating them would cost more
+        // than the search.
+        let mut locs = regex.capture_locations();
+        let secret_group = regex.capture_names().position(|name| name == Some("secret"));
         for &(ws, we) in windows {
             let hay = &buf[ws..we];
-            for caps in regex.captures_iter(hay) {
-                let Some(secret) = caps.name("secret") else {
+            let mut walk = CaptureWalk::default();
+            while let Some((whole_start, whole_end)) = walk.next(regex, hay, &mut locs) {
+                let Some((s, e)) = secret_group.and_then(|g| locs.get(g)) else {
                     continue;
                 };
-                let (start, end) = (ws + secret.start(), ws + secret.end());
+                let (start, end) = (ws + s, ws + e);
                 // Overlapping windows may find the same match twice.
                 if start < seen_end && out.iter().any(|(m, _)| m.rule == r && m.start == start && m.end == end) {
                     continue;
                 }
-                let secret_text = String::from_utf8_lossy(secret.as_bytes()).into_owned();
+                let secret = &hay[s..e];
+                let secret_text = String::from_utf8_lossy(secret).into_owned();
                 if !self.accept_value(rule, &secret_text)
                     || (rule.generic && filters::generic_reject(&secret_text))
-                    || selectors.secret_reject.as_ref().is_some_and(|re| re.is_match(secret.as_bytes()))
+                    || selectors.secret_reject.as_ref().is_some_and(|re| re.is_match(secret))
                 {
                     continue;
                 }
                 let mut groups = BTreeMap::new();
-                for name in regex.capture_names().flatten() {
-                    if name != "secret"
-                        && let Some(m) = caps.name(name)
+                for (g, name) in regex.capture_names().enumerate() {
+                    if let Some(name) = name
+                        && name != "secret"
+                        && let Some((gs, ge)) = locs.get(g)
                     {
-                        groups.insert(name.to_string(), String::from_utf8_lossy(m.as_bytes()).into_owned());
+                        groups.insert(name.to_string(), String::from_utf8_lossy(&hay[gs..ge]).into_owned());
                     }
                 }
-                let whole = caps.get(0).map_or((start, end), |m| (ws + m.start(), ws + m.end()));
                 seen_end = seen_end.max(end);
-                out.push((Match { rule: r, start, end, secret: secret_text, groups, decoded: None }, whole));
+                out.push((
+                    Match { rule: r, start, end, secret: secret_text, groups, decoded: None },
+                    (ws + whole_start, ws + whole_end),
+                ));
             }
         }
     }
@@ -811,6 +821,38 @@ fn percent_decode_url_secrets(matches: &mut [Match]) {
             m.secret = String::from_utf8_lossy(&d).into_owned();
             m.decoded = Some("percent".to_string());
         }
+    }
+}
+
+/// Walks the successive non-overlapping matches of a regex in a haystack as
+/// `captures_iter` finds them, each leaving its groups in the caller's
+/// `CaptureLocations` until the next is taken: the same matches without a
+/// capture allocation per search.
+#[derive(Default)]
+struct CaptureWalk {
+    at: usize,
+    last_end: Option<usize>,
+}
+
+impl CaptureWalk {
+    /// The next match's bounds; its groups are in `locs`.
+    fn next(&mut self, regex: &Regex, hay: &[u8], locs: &mut regex::bytes::CaptureLocations) -> Option<(usize, usize)> {
+        while self.at <= hay.len() {
+            let m = regex.captures_read_at(locs, hay, self.at)?;
+            if m.start() == m.end() {
+                // An empty match moves the search on by one byte, and one
+                // right where the previous match ended is not reported.
+                self.at = m.end() + 1;
+                if self.last_end == Some(m.end()) {
+                    continue;
+                }
+            } else {
+                self.at = m.end();
+            }
+            self.last_end = Some(m.end());
+            return Some((m.start(), m.end()));
+        }
+        None
     }
 }
 
@@ -1067,6 +1109,29 @@ negative_examples = ["dmo_xxxxxxxxxxxxxxxxxxxx"]
                 let got = (ls.max(start.saturating_sub(reach)), le.min(end + reach));
                 proptest::prop_assert_eq!(got, line_bounds(&buf, start, end, reach), "start {} end {}", start, end);
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// The allocation-free walk finds what `captures_iter` finds, groups
+        /// included, for patterns that can match empty too.
+        #[test]
+        fn capture_walk_equals_captures_iter(hay in "[ab= \n]{0,40}", p in 0usize..5) {
+            let pattern = [r"(?P<secret>a+)=?", r"(?P<secret>a*)", r"b?(?P<secret>)", r"(?m)^(?P<k>b*)=(?P<secret>[ab]*)$", r"\b"][p];
+            let regex = Regex::new(pattern).expect("valid");
+            let expected: Vec<Vec<Option<(usize, usize)>>> = regex
+                .captures_iter(hay.as_bytes())
+                .map(|c| c.iter().map(|g| g.map(|m| (m.start(), m.end()))).collect())
+                .collect();
+            let mut locs = regex.capture_locations();
+            let mut walk = CaptureWalk::default();
+            let mut got = Vec::new();
+            while let Some(whole) = walk.next(&regex, hay.as_bytes(), &mut locs) {
+                let groups: Vec<Option<(usize, usize)>> = (0..locs.len()).map(|g| locs.get(g)).collect();
+                proptest::prop_assert_eq!(groups[0], Some(whole));
+                got.push(groups);
+            }
+            proptest::prop_assert_eq!(got, expected);
         }
     }
 
