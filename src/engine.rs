@@ -47,6 +47,10 @@ const REGEX_SIZE_LIMIT: usize = 16 * 1024 * 1024;
 struct CompiledRule {
     rule: Rule,
     regex: OnceLock<Result<Regex, String>>,
+    /// For a rule whose pattern starts at a line start (`(?m)^`): the
+    /// pattern anchored at the start of the haystack, for windows that hold
+    /// part of one line only, where `^` can only match at their start.
+    line_start_regex: OnceLock<Result<Regex, String>>,
     contexts: OnceLock<Result<Vec<CompiledContext>, String>>,
     selectors: OnceLock<Result<Selectors, String>>,
     overrides: Vec<usize>,
@@ -372,6 +376,7 @@ impl Engine {
                 overrides: loaded.rule.overrides.iter().filter_map(|o| ids.iter().position(|id| id == o)).collect(),
                 rule: loaded.rule.clone(),
                 regex: OnceLock::new(),
+                line_start_regex: OnceLock::new(),
                 contexts: OnceLock::new(),
                 selectors: OnceLock::new(),
                 reach: Reach::of(&loaded.rule),
@@ -507,7 +512,8 @@ impl Engine {
         scratch.touched.sort_unstable();
         let mut found = Vec::new();
         for &r in &scratch.touched {
-            self.run_rule(r, buf, path, &scratch.windows[r], &mut found);
+            // Keyword windows of single-line rules hold one line or part of it.
+            self.run_rule(r, buf, path, &scratch.windows[r], self.keywords_single_line, &mut found);
             for (m, whole) in found.drain(..) {
                 if self.rules[r].reach == Reach::Context {
                     pieces.candidates.push((m, whole));
@@ -597,7 +603,7 @@ impl Engine {
         scratch.touched.sort_unstable();
         let mut found = Vec::new();
         for &r in &scratch.touched {
-            self.run_rule(r, buf, path, &scratch.windows[r], &mut found);
+            self.run_rule(r, buf, path, &scratch.windows[r], false, &mut found);
             for (m, whole) in found.drain(..) {
                 raw.extend(self.confirm(buf, path, m, whole));
             }
@@ -649,17 +655,19 @@ impl Engine {
 
     /// Runs rule `r`'s regex on its windows: each match whose value passes
     /// the value filters, with the span its contexts are to look around.
+    /// `single_line`: no window holds a newline.
     fn run_rule(
         &self,
         r: usize,
         buf: &[u8],
         path: Option<&str>,
         windows: &[(usize, usize)],
+        single_line: bool,
         out: &mut Vec<(Match, (usize, usize))>,
     ) {
         let compiled = &self.rules[r];
         // A rule that fails to compile was reported by validation; a scan skips it.
-        let Ok(regex) = compiled.regex() else { return };
+        let Ok(regex) = compiled.window_regex(single_line) else { return };
         let Ok(selectors) = compiled.selectors() else { return };
         if !selectors.path_allows(path) {
             return;
@@ -751,6 +759,20 @@ impl Engine {
 impl CompiledRule {
     fn regex(&self) -> Result<&Regex, String> {
         self.regex.get_or_init(|| build_regex(&self.rule.pattern)).as_ref().map_err(Clone::clone)
+    }
+
+    /// The regex to search windows with; `single_line` when no window holds
+    /// a newline. A line-anchored pattern (`(?m)^`, without the CRLF flag)
+    /// can then match only where its window starts, and its search anchored
+    /// there fails at once on most windows instead of scanning them.
+    fn window_regex(&self, single_line: bool) -> Result<&Regex, String> {
+        if !(single_line && !self.rule.multiline && self.rule.pattern.starts_with("(?m)^")) {
+            return self.regex();
+        }
+        self.line_start_regex
+            .get_or_init(|| build_regex(&format!(r"\A(?:{})", self.rule.pattern)))
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     fn contexts(&self) -> Result<&Vec<CompiledContext>, String> {
@@ -1133,6 +1155,48 @@ negative_examples = ["dmo_xxxxxxxxxxxxxxxxxxxx"]
             }
             proptest::prop_assert_eq!(got, expected);
         }
+    }
+
+    /// A line-anchored rule's start-anchored regex finds what its own regex
+    /// finds in every piece of one line: each part of every line of the
+    /// built-in rules' examples (matching and not), with and without
+    /// leading blanks and a trailing carriage return.
+    #[test]
+    fn line_start_regex_equals_the_rule_regex_on_one_line() {
+        let set = RuleSet::builtin().expect("built-in rules");
+        let e = Engine::new(&set);
+        let mut checked = 0;
+        for compiled in e.rules.iter().filter(|c| c.rule.pattern.starts_with("(?m)^") && !c.rule.multiline) {
+            let (plain, anchored) =
+                (compiled.regex().expect("compiles"), compiled.window_regex(true).expect("compiles"));
+            assert!(!std::ptr::eq(plain, anchored), "{}: no line-start regex", compiled.rule.id);
+            let inputs = compiled.rule.examples.iter().map(|x| x.input.as_str());
+            let negatives = compiled.rule.negative_examples.iter().map(|x| x.input());
+            for line in inputs.chain(negatives).flat_map(|t| t.split('\n')) {
+                for text in [line.to_string(), format!("  {line}"), format!("\t{line}\r"), format!("x {line}")] {
+                    let text = text.as_bytes();
+                    for start in 0..text.len() {
+                        for end in [text.len(), (start + 12).min(text.len())] {
+                            let hay = &text[start..end];
+                            let all = |re: &Regex| -> Vec<Vec<Option<(usize, usize)>>> {
+                                re.captures_iter(hay)
+                                    .map(|c| c.iter().map(|g| g.map(|m| (m.start(), m.end()))).collect())
+                                    .collect()
+                            };
+                            assert_eq!(
+                                all(anchored),
+                                all(plain),
+                                "{}: {:?}",
+                                compiled.rule.id,
+                                String::from_utf8_lossy(hay)
+                            );
+                            checked += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 1000, "only {checked} pieces checked");
     }
 
     #[test]
