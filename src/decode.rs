@@ -216,18 +216,18 @@ fn hex_val(c: u8) -> Option<u8> {
 }
 
 /// Undoes JSON/YAML double-quoted string escapes (`\n`, `\"`, `\/`, `\\`,
-/// `\uXXXX`, ...) in a line, if it has any.
+/// `\uXXXX`, ...) in a line, if it has any. The text between backslashes
+/// is copied a stretch at a time.
 pub fn unescape(line: &[u8]) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(line.len());
     let mut changed = false;
     let mut i = 0;
-    while i < line.len() {
-        if line[i] != b'\\' || i + 1 >= line.len() {
-            out.push(line[i]);
-            i += 1;
-            continue;
-        }
-        let next = line[i + 1];
+    while let Some(at) = memchr::memchr(b'\\', &line[i..]) {
+        out.extend_from_slice(&line[i..i + at]);
+        i += at;
+        let Some(&next) = line.get(i + 1) else {
+            break;
+        };
         let simple = match next {
             b'n' => Some(b'\n'),
             b'r' => Some(b'\r'),
@@ -253,9 +253,10 @@ pub fn unescape(line: &[u8]) -> Option<Vec<u8>> {
             changed = true;
             continue;
         }
-        out.push(line[i]);
+        out.push(b'\\');
         i += 1;
     }
+    out.extend_from_slice(&line[i..]);
     changed.then_some(out)
 }
 
@@ -415,6 +416,57 @@ mod tests {
             for (k, &b) in window.iter().enumerate() {
                 assert_eq!(mask >> k & 1 == 1, BASE64_CLASS[b as usize] != 0, "byte {b:#04x}");
             }
+        }
+    }
+
+    /// The byte-at-a-time `unescape` it replaced: the reference. Undoes JSON/YAML double-quoted string escapes (`\n`, `\"`, `\/`, `\\`,
+    /// `\uXXXX`, ...) in a line, if it has any.
+    fn unescape_bytewise(line: &[u8]) -> Option<Vec<u8>> {
+        let mut out = Vec::with_capacity(line.len());
+        let mut changed = false;
+        let mut i = 0;
+        while i < line.len() {
+            if line[i] != b'\\' || i + 1 >= line.len() {
+                out.push(line[i]);
+                i += 1;
+                continue;
+            }
+            let next = line[i + 1];
+            let simple = match next {
+                b'n' => Some(b'\n'),
+                b'r' => Some(b'\r'),
+                b't' => Some(b'\t'),
+                b'"' | b'\'' | b'/' | b'\\' => Some(next),
+                _ => None,
+            };
+            if let Some(c) = simple {
+                out.push(c);
+                i += 2;
+                changed = true;
+                continue;
+            }
+            if next == b'u'
+                && let Some(hex) = line.get(i + 2..i + 6)
+                && let Ok(text) = std::str::from_utf8(hex)
+                && let Ok(code) = u32::from_str_radix(text, 16)
+                && let Some(ch) = char::from_u32(code)
+            {
+                let mut tmp = [0u8; 4];
+                out.extend_from_slice(ch.encode_utf8(&mut tmp).as_bytes());
+                i += 6;
+                changed = true;
+                continue;
+            }
+            out.push(line[i]);
+            i += 1;
+        }
+        changed.then_some(out)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn unescape_equals_the_bytewise_reference(line in proptest::collection::vec(proptest::sample::select(b"\\nrtu\"'/0aF9Z x\xff".to_vec()), 0..60)) {
+            proptest::prop_assert_eq!(unescape(&line), unescape_bytewise(&line));
         }
     }
 

@@ -55,6 +55,10 @@ struct CompiledRule {
     selectors: OnceLock<Result<Selectors, String>>,
     overrides: Vec<usize>,
     reach: Reach,
+    /// An earlier rule with the same pattern, keywords and window (the SMTP
+    /// login rules of many providers differ only in their contexts): its
+    /// regex, and its matches in a buffer, serve this rule too.
+    twin: Option<usize>,
 }
 
 /// How far from a match's line a rule looks to decide on it.
@@ -369,10 +373,15 @@ impl Engine {
             }
         }
         let ids: Vec<&str> = set.rules.iter().map(|r| r.rule.id.as_str()).collect();
+        let same_search = |a: &Rule, b: &Rule| {
+            a.pattern == b.pattern && a.keywords == b.keywords && a.window == b.window && a.multiline == b.multiline
+        };
         let rules = set
             .rules
             .iter()
-            .map(|loaded| CompiledRule {
+            .enumerate()
+            .map(|(i, loaded)| CompiledRule {
+                twin: set.rules[..i].iter().position(|earlier| same_search(&earlier.rule, &loaded.rule)),
                 overrides: loaded.rule.overrides.iter().filter_map(|o| ids.iter().position(|id| id == o)).collect(),
                 rule: loaded.rule.clone(),
                 regex: OnceLock::new(),
@@ -511,9 +520,10 @@ impl Engine {
         scratch.hits = hits;
         scratch.touched.sort_unstable();
         let mut found = Vec::new();
+        // Keyword windows of single-line rules hold one line or part of it.
+        let mut searched = Searched::new(self.keywords_single_line);
         for &r in &scratch.touched {
-            // Keyword windows of single-line rules hold one line or part of it.
-            self.run_rule(r, buf, path, &scratch.windows[r], self.keywords_single_line, &mut found);
+            self.run_rule(r, buf, path, &scratch.windows[r], &mut searched, &mut found);
             for (m, whole) in found.drain(..) {
                 if self.rules[r].reach == Reach::Context {
                     pieces.candidates.push((m, whole));
@@ -603,7 +613,7 @@ impl Engine {
         scratch.touched.sort_unstable();
         let mut found = Vec::new();
         for &r in &scratch.touched {
-            self.run_rule(r, buf, path, &scratch.windows[r], false, &mut found);
+            self.run_rule(r, buf, path, &scratch.windows[r], &mut Searched::new(false), &mut found);
             for (m, whole) in found.drain(..) {
                 raw.extend(self.confirm(buf, path, m, whole));
             }
@@ -655,19 +665,19 @@ impl Engine {
 
     /// Runs rule `r`'s regex on its windows: each match whose value passes
     /// the value filters, with the span its contexts are to look around.
-    /// `single_line`: no window holds a newline.
     fn run_rule(
         &self,
         r: usize,
         buf: &[u8],
         path: Option<&str>,
         windows: &[(usize, usize)],
-        single_line: bool,
+        searched: &mut Searched,
         out: &mut Vec<(Match, (usize, usize))>,
     ) {
         let compiled = &self.rules[r];
+        let source = compiled.twin.unwrap_or(r);
         // A rule that fails to compile was reported by validation; a scan skips it.
-        let Ok(regex) = compiled.window_regex(single_line) else { return };
+        let Ok(regex) = self.rules[source].window_regex(searched.single_line) else { return };
         let Ok(selectors) = compiled.selectors() else { return };
         if !selectors.path_allows(path) {
             return;
@@ -676,47 +686,43 @@ impl Engine {
         if rule.generic && path.is_some_and(filters::is_lockfile) {
             return;
         }
-        let mut seen_end = 0;
-        // One set of capture slots for all windows: most windows are a
-        // short line without a match, where allocating them would cost more
-        // than the search.
-        let mut locs = regex.capture_locations();
-        let secret_group = regex.capture_names().position(|name| name == Some("secret"));
-        for &(ws, we) in windows {
-            let hay = &buf[ws..we];
-            let mut walk = CaptureWalk::default();
-            while let Some((whole_start, whole_end)) = walk.next(regex, hay, &mut locs) {
-                let Some((s, e)) = secret_group.and_then(|g| locs.get(g)) else {
-                    continue;
-                };
-                let (start, end) = (ws + s, ws + e);
-                // Overlapping windows may find the same match twice.
-                if start < seen_end && out.iter().any(|(m, _)| m.rule == r && m.start == start && m.end == end) {
-                    continue;
-                }
-                let secret = &hay[s..e];
-                let secret_text = String::from_utf8_lossy(secret).into_owned();
-                if !self.accept_value(rule, &secret_text)
-                    || (rule.generic && filters::generic_reject(&secret_text))
-                    || selectors.secret_reject.as_ref().is_some_and(|re| re.is_match(secret))
-                {
-                    continue;
-                }
-                let mut groups = BTreeMap::new();
-                for (g, name) in regex.capture_names().enumerate() {
-                    if let Some(name) = name
-                        && name != "secret"
-                        && let Some((gs, ge)) = locs.get(g)
-                    {
-                        groups.insert(name.to_string(), String::from_utf8_lossy(&hay[gs..ge]).into_owned());
-                    }
-                }
-                seen_end = seen_end.max(end);
-                out.push((
-                    Match { rule: r, start, end, secret: secret_text, groups, decoded: None },
-                    (ws + whole_start, ws + whole_end),
-                ));
+        // A twin's windows are this rule's: its matches are reused.
+        let at = match searched.by_rule.iter().position(|(s, _)| *s == source) {
+            Some(at) => at,
+            None => {
+                searched.by_rule.push((source, search_windows(regex, buf, windows)));
+                searched.by_rule.len() - 1
             }
+        };
+        let secret_group = regex.capture_names().position(|name| name == Some("secret"));
+        let mut seen_end = 0;
+        for raw in &searched.by_rule[at].1 {
+            let Some((start, end)) = secret_group.and_then(|g| raw.groups[g]) else {
+                continue;
+            };
+            // Overlapping windows may find the same match twice.
+            if start < seen_end && out.iter().any(|(m, _)| m.rule == r && m.start == start && m.end == end) {
+                continue;
+            }
+            let secret = &buf[start..end];
+            let secret_text = String::from_utf8_lossy(secret).into_owned();
+            if !self.accept_value(rule, &secret_text)
+                || (rule.generic && filters::generic_reject(&secret_text))
+                || selectors.secret_reject.as_ref().is_some_and(|re| re.is_match(secret))
+            {
+                continue;
+            }
+            let mut groups = BTreeMap::new();
+            for (g, name) in regex.capture_names().enumerate() {
+                if let Some(name) = name
+                    && name != "secret"
+                    && let Some((gs, ge)) = raw.groups[g]
+                {
+                    groups.insert(name.to_string(), String::from_utf8_lossy(&buf[gs..ge]).into_owned());
+                }
+            }
+            seen_end = seen_end.max(end);
+            out.push((Match { rule: r, start, end, secret: secret_text, groups, decoded: None }, raw.whole));
         }
     }
 
@@ -844,6 +850,44 @@ fn percent_decode_url_secrets(matches: &mut [Match]) {
             m.decoded = Some("percent".to_string());
         }
     }
+}
+
+/// How a buffer's windows are searched, and the regex matches found in them
+/// so far, by the rule whose regex searched them (see `CompiledRule::twin`).
+struct Searched {
+    /// No window holds a newline (keyword windows of single-line rules).
+    single_line: bool,
+    by_rule: Vec<(usize, Vec<RawMatch>)>,
+}
+
+impl Searched {
+    fn new(single_line: bool) -> Searched {
+        Searched { single_line, by_rule: Vec::new() }
+    }
+}
+
+/// A regex match in a window: the whole match and every group, as offsets
+/// into the buffer.
+struct RawMatch {
+    whole: (usize, usize),
+    groups: Vec<Option<(usize, usize)>>,
+}
+
+/// Every match of `regex` in each window in turn. One set of capture slots
+/// serves all windows: most windows are a short line without a match, where
+/// allocating them would cost more than the search.
+fn search_windows(regex: &Regex, buf: &[u8], windows: &[(usize, usize)]) -> Vec<RawMatch> {
+    let mut locs = regex.capture_locations();
+    let mut out = Vec::new();
+    for &(ws, we) in windows {
+        let hay = &buf[ws..we];
+        let mut walk = CaptureWalk::default();
+        while let Some((s, e)) = walk.next(regex, hay, &mut locs) {
+            let groups = (0..locs.len()).map(|g| locs.get(g).map(|(gs, ge)| (ws + gs, ws + ge))).collect();
+            out.push(RawMatch { whole: (ws + s, ws + e), groups });
+        }
+    }
+    out
 }
 
 /// Walks the successive non-overlapping matches of a regex in a haystack as

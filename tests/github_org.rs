@@ -366,10 +366,11 @@ fn killed_runs_resume_and_lose_nothing() {
             .spawn()
             .expect("spawn");
         // The first attempt dies early (listing, store, first clone); each
-        // later one once it has finished a repository, up to 400 ms later:
+        // later one once it has finished a repository, up to 100 ms later:
         // while it fetches, clones, scans or records the next one, or writes
-        // the reports after the last. Every attempt finishes at least one
-        // repository, so the loop ends.
+        // the reports after the last (a repository here takes some tens of
+        // milliseconds; a longer delay lets most attempts finish them all).
+        // Every attempt finishes at least one repository, so the loop ends.
         let mut exited = None;
         let started = std::time::Instant::now();
         let mut kill_at =
@@ -382,7 +383,7 @@ fn killed_runs_resume_and_lose_nothing() {
             if kill_at.is_none() {
                 let err = std::fs::read_to_string(&stderr_path).unwrap_or_default();
                 if err.lines().any(|l| l.contains(": full, ")) {
-                    kill_at = Some(std::time::Instant::now() + Duration::from_millis(fastrand::u64(0..400)));
+                    kill_at = Some(std::time::Instant::now() + Duration::from_millis(fastrand::u64(0..100)));
                 }
             }
             if kill_at.is_some_and(|t| std::time::Instant::now() >= t) {
