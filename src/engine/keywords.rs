@@ -3,9 +3,9 @@
 //!
 //! A DFA step is a table load that depends on the previous step's result, so
 //! one walk over a buffer is bound by load latency, not by the core's
-//! throughput. The buffer is therefore cut into `LANES` lanes walked in
+//! throughput. The buffer is therefore cut into four lanes walked in
 //! lockstep: their steps are independent and overlap in the pipeline (here
-//! about 1.5x the bytes per second of the crate's own `find_iter`). A
+//! about 2.5x the bytes per second of the crate's own `find_iter`). A
 //! standard-semantics DFA reports every pattern ending at a position, so
 //! walking on past each match yields the overlapping set without a second
 //! search (which, around each hit, used to cost as much again).
@@ -14,8 +14,7 @@ use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::dfa::DFA;
 use aho_corasick::{Anchored, MatchKind, StartKind};
 
-/// Lanes walked in lockstep: four keep every lane's state in a register
-/// (six or eight were no faster).
+/// Lanes walked in lockstep over long input (six or eight were no faster).
 const LANES: usize = 4;
 /// Each lane walks at least this many bytes (fewer lanes for less input):
 /// a lane's tail, up to the longest keyword past its share, is walked alone.
@@ -108,10 +107,75 @@ impl Keywords {
 
     /// Every occurrence in `hay`, at most `LANES` lanes for long input.
     fn search(&self, hay: &[u8], out: &mut Vec<Hit>) {
+        const _: () = assert!(LANES == 4, "four_lanes walks four");
         match hay.len() / MIN_LANE {
             0 | 1 => self.lanes::<1>(hay, out),
             2 | 3 => self.lanes::<2>(hay, out),
-            _ => self.lanes::<LANES>(hay, out),
+            _ => self.four_lanes(hay, out),
+        }
+    }
+
+    /// Walks `hay` as four lanes in lockstep, like `lanes::<4>` but with the
+    /// four states in four variables and the reporting out of line: as an
+    /// array, the states went through the stack, a store and a load in
+    /// every step's chain of dependent loads (this runs about 1.6x faster).
+    #[inline(never)]
+    fn four_lanes(&self, hay: &[u8], out: &mut Vec<Hit>) {
+        let len = hay.len() / 4;
+        let owned: [(usize, usize); 4] =
+            std::array::from_fn(|j| (j * len, if j == 3 { hay.len() } else { (j + 1) * len }));
+        let (b0, b1, b2, b3) = (&hay[..len], &hay[len..2 * len], &hay[2 * len..3 * len], &hay[3 * len..4 * len]);
+        let dfa = &self.dfa;
+        let (mut s0, mut s1, mut s2, mut s3) = (self.start, self.start, self.start, self.start);
+        for i in 0..len {
+            s0 = dfa.next_state(Anchored::No, s0, b0[i]);
+            s1 = dfa.next_state(Anchored::No, s1, b1[i]);
+            s2 = dfa.next_state(Anchored::No, s2, b2[i]);
+            s3 = dfa.next_state(Anchored::No, s3, b3[i]);
+            if dfa.is_special(s0) | dfa.is_special(s1) | dfa.is_special(s2) | dfa.is_special(s3) {
+                self.report_lanes(&[s0, s1, s2, s3], i, &owned, out);
+            }
+        }
+        self.tails(hay, [s0, s1, s2, s3], len, &owned, out);
+    }
+
+    /// Reports the matches of every lane in a match state at step `i`.
+    #[inline(never)]
+    fn report_lanes<const K: usize>(
+        &self,
+        sids: &[StateID; K],
+        i: usize,
+        owned: &[(usize, usize); K],
+        out: &mut Vec<Hit>,
+    ) {
+        for (j, &sid) in sids.iter().enumerate() {
+            if self.dfa.is_special(sid) {
+                self.report(sid, owned[j].0 + i + 1, owned[j], out);
+            }
+        }
+    }
+
+    /// Walks each lane on past its slice while an occurrence it owns can
+    /// still end: the longest keyword past its slice (the last lane to the
+    /// end of `hay`).
+    fn tails<const K: usize>(
+        &self,
+        hay: &[u8],
+        sids: [StateID; K],
+        len: usize,
+        owned: &[(usize, usize); K],
+        out: &mut Vec<Hit>,
+    ) {
+        for (j, sid) in sids.into_iter().enumerate() {
+            let from = owned[j].0 + len;
+            let to = if j + 1 == K { hay.len() } else { (owned[j].1 + self.longest - 1).min(hay.len()) };
+            let mut sid = sid;
+            for (i, &byte) in hay[from..to].iter().enumerate() {
+                sid = self.dfa.next_state(Anchored::No, sid, byte);
+                if self.dfa.is_special(sid) {
+                    self.report(sid, from + i + 1, owned[j], out);
+                }
+            }
         }
     }
 
@@ -142,19 +206,7 @@ impl Keywords {
         for k in i..len {
             self.step(&mut sids, |j| slices[j][k], &owned, k, out);
         }
-        // Each lane walks on while an occurrence it owns can still end: the
-        // longest keyword past its slice (the last lane to the end).
-        for (j, sid) in sids.into_iter().enumerate() {
-            let from = owned[j].0 + len;
-            let to = if j + 1 == K { hay.len() } else { (owned[j].1 + self.longest - 1).min(hay.len()) };
-            let mut sid = sid;
-            for (i, &byte) in hay[from..to].iter().enumerate() {
-                sid = self.dfa.next_state(Anchored::No, sid, byte);
-                if self.dfa.is_special(sid) {
-                    self.report(sid, from + i + 1, owned[j], out);
-                }
-            }
-        }
+        self.tails(hay, sids, len, &owned, out);
     }
 
     /// Moves every lane one byte on (`byte(j)` is lane j's `i`-th byte),
