@@ -46,39 +46,86 @@ const MIXED: u8 = 2 | 4 | 8;
 
 /// Every run of base64 characters (standard or URL-safe alphabet, optional
 /// `=` padding) of a plausible length that decodes to mostly printable text.
+///
+/// Most of source code is identifiers and words, which are base64
+/// characters too, so a byte-by-byte search spends its time on short runs.
+/// Instead each 64-byte block becomes two bit masks, one bit per byte, built
+/// 16 bytes at a time with SIMD compares: base64 characters, and digits. A
+/// block's masks and the next one's make 128-bit masks. In the first, five
+/// shift-and steps leave a bit set only where `MIN_BASE64` base64
+/// characters in a row begin; a run's end is read off it too. The second
+/// settles most runs at once: real base64 mixes cases and digits, and most
+/// long runs are identifiers without a digit. Every byte is classified
+/// once; a run's bytes are looked at again only if it holds a digit.
 pub fn base64_segments(buf: &[u8], out: &mut Vec<Segment>) {
+    // The shifts below add up to MIN_BASE64 - 1, which must fit in the next block.
+    const _: () = assert!(MIN_BASE64 == 1 + 2 + 4 + 8 + 4 + 1 && MIN_BASE64 <= 64);
     let n = buf.len();
-    // Invariant: `i` is 0 or follows a byte that ends a run already handled.
-    let mut i = 0;
-    while let Some(first) = next_long_run(buf, i) {
-        // `first` starts MIN_BASE64 base64 characters and no earlier
-        // position at or after `i` does: the run began at `first` or, if
-        // `first == i`, possibly earlier than `i`.
-        let probe = first + MIN_BASE64 - 1;
-        let mut start = first;
-        while start > i && BASE64_CLASS[buf[start - 1] as usize] != 0 {
-            start -= 1;
+    // Blocks start at multiples of 64; `cur` and `next` are the masks of the
+    // block at `base` and of the one after it.
+    let mut base = 0;
+    let (mut cur, mut next) = (masks_at(buf, 0), masks_at(buf, 64));
+    // Every position before `from` is handled; `from` is 0, or follows a
+    // byte that is not a base64 character (a run's end or its padding), so a
+    // run found at or after it starts there.
+    let mut from = 0usize;
+    while base < n {
+        let any = u128::from(cur.0) | u128::from(next.0) << 64;
+        // Bit k stays set iff bits k..k + MIN_BASE64 all were.
+        let mut runs = any;
+        runs &= runs >> 1;
+        runs &= runs >> 2;
+        runs &= runs >> 4;
+        runs &= runs >> 8;
+        runs &= runs >> 4;
+        // The low half: run starts inside this block, not yet handled.
+        let starts = runs as u64 & u64::MAX.checked_shl(from.saturating_sub(base) as u32).unwrap_or(0);
+        if starts == 0 {
+            base += 64;
+            (cur, next) = (next, masks_at(buf, base + 64));
+            continue;
         }
-        let mut classes = 0;
-        for &b in &buf[start..probe] {
-            classes |= BASE64_CLASS[b as usize];
-        }
-        i = probe;
-        while i < n {
-            let c = BASE64_CLASS[buf[i] as usize];
-            if c == 0 {
-                break;
+        let off = starts.trailing_zeros() as usize;
+        let start = base + off;
+        // Zero bits are the end of the buffer or of the run.
+        let rest = !any >> off;
+        let (body_end, digits) = if rest != 0 {
+            let len = rest.trailing_zeros() as usize;
+            let digit = u128::from(cur.1) | u128::from(next.1) << 64;
+            (start + len, digit >> off & (u128::MAX >> (128 - len)) != 0)
+        } else {
+            // Longer than the two blocks: walk on a block at a time.
+            let mut end = base + 128;
+            loop {
+                let any = masks_at(buf, end).0;
+                if any != u64::MAX {
+                    break (end + (!any).trailing_zeros() as usize, true);
+                }
+                end += 64;
             }
-            classes |= c;
-            i += 1;
+        };
+        // Identifiers and words are runs too; real base64 mixes cases and
+        // digits (the walk stops as soon as a run has all three).
+        let mixed = digits && body_end - start <= MAX_BASE64 && {
+            let mut classes = 0;
+            buf[start..body_end].iter().any(|&b| {
+                classes |= BASE64_CLASS[b as usize];
+                classes & MIXED == MIXED
+            })
+        };
+        let mut end = body_end;
+        while end < n && buf[end] == b'=' && end - body_end < 2 {
+            end += 1;
         }
-        let body_end = i;
-        while i < n && buf[i] == b'=' && i - body_end < 2 {
-            i += 1;
+        from = end;
+        let target = from - from % 64;
+        if target == base + 64 {
+            (cur, next) = (next, masks_at(buf, target + 64));
+        } else if target != base {
+            (cur, next) = (masks_at(buf, target), masks_at(buf, target + 64));
         }
-        let len = body_end - start;
-        // Identifiers and words are runs too; real base64 mixes cases and digits.
-        if !(MIN_BASE64..=MAX_BASE64).contains(&len) || classes & MIXED != MIXED {
+        base = target;
+        if !mixed {
             continue;
         }
         let run = &buf[start..body_end];
@@ -90,53 +137,32 @@ pub fn base64_segments(buf: &[u8], out: &mut Vec<Segment>) {
         if let Some(decoded) = decode_base64(run)
             && mostly_printable(&decoded)
         {
-            out.push(Segment { start, end: i, kind: "base64", bytes: decoded });
+            out.push(Segment { start, end, kind: "base64", bytes: decoded });
         }
     }
 }
 
-/// The first position at or after `from` where `MIN_BASE64` base64
-/// characters in a row begin.
-///
-/// Most of source code is identifiers and words, which are base64
-/// characters too, so a byte-by-byte search spends its time on short runs.
-/// Instead each 64-byte window becomes a bit mask, one bit per byte, built
-/// 16 bytes at a time with SIMD compares, and five shift-and steps leave a
-/// bit set only where `MIN_BASE64` set bits begin. Windows advance by
-/// `64 - MIN_BASE64 + 1` bytes, so every such start lies wholly inside one.
-fn next_long_run(buf: &[u8], from: usize) -> Option<usize> {
-    const STEP: usize = 64 - MIN_BASE64 + 1;
-    // The shifts below add up to MIN_BASE64 - 1.
-    const _: () = assert!(MIN_BASE64 == 1 + 2 + 4 + 8 + 4 + 1);
-    let mut at = from;
-    while at + MIN_BASE64 <= buf.len() {
-        let mut runs = match buf.get(at..at + 64) {
-            Some(window) => class_mask(window),
-            None => {
-                let mut padded = [0u8; 64];
-                padded[..buf.len() - at].copy_from_slice(&buf[at..]);
-                class_mask(&padded)
+/// The masks of the 64 bytes at `at` (zero past the end of `buf`): base64
+/// characters, and digits.
+#[inline]
+fn masks_at(buf: &[u8], at: usize) -> (u64, u64) {
+    match buf.get(at..at + 64) {
+        Some(window) => masks(window),
+        None => {
+            let mut padded = [0u8; 64];
+            if let Some(tail) = buf.get(at..) {
+                padded[..tail.len()].copy_from_slice(tail);
             }
-        };
-        // Bit k stays set iff bits k..k + MIN_BASE64 all were.
-        runs &= runs >> 1;
-        runs &= runs >> 2;
-        runs &= runs >> 4;
-        runs &= runs >> 8;
-        runs &= runs >> 4;
-        if runs != 0 {
-            return Some(at + runs.trailing_zeros() as usize);
+            masks(&padded)
         }
-        at += STEP;
     }
-    None
 }
 
-/// One bit per byte of a 64-byte `window`: whether it is a base64 character
-/// (the classes of `BASE64_CLASS`).
-fn class_mask(window: &[u8]) -> u64 {
+/// One bit per byte of a 64-byte `window`, 16 bytes at a time: whether it
+/// is a base64 character (the classes of `BASE64_CLASS`), and whether a digit.
+fn masks(window: &[u8]) -> (u64, u64) {
     use wide::u8x16;
-    window.chunks_exact(16).enumerate().fold(0u64, |mask, (k, chunk)| {
+    window.chunks_exact(16).enumerate().fold((0u64, 0u64), |(any, digits), (k, chunk)| {
         let v = u8x16::new(chunk.try_into().expect("chunks of 16")); // chunks_exact(16)
         // `x - lo` saturating-minus `hi - lo` is zero iff lo <= x <= hi.
         let within =
@@ -147,7 +173,8 @@ fn class_mask(window: &[u8]) -> u64 {
             | v.cmp_eq(u8x16::splat(b'/'))
             | v.cmp_eq(u8x16::splat(b'-'))
             | v.cmp_eq(u8x16::splat(b'_'));
-        mask | (u64::from((letter | digit | symbol).move_mask() as u16) << (16 * k))
+        let bits = |x: u8x16| u64::from(x.move_mask() as u16) << (16 * k);
+        (any | bits(letter | digit | symbol), digits | bits(digit))
     })
 }
 
@@ -409,12 +436,13 @@ mod tests {
     }
 
     #[test]
-    fn class_mask_agrees_with_the_table() {
+    fn masks_agree_with_the_table() {
         for first in (0..=u8::MAX).step_by(64) {
             let window: Vec<u8> = (first..=first.saturating_add(63)).collect();
-            let mask = class_mask(&window);
+            let (any, digits) = masks(&window);
             for (k, &b) in window.iter().enumerate() {
-                assert_eq!(mask >> k & 1 == 1, BASE64_CLASS[b as usize] != 0, "byte {b:#04x}");
+                assert_eq!(any >> k & 1 == 1, BASE64_CLASS[b as usize] != 0, "byte {b:#04x}");
+                assert_eq!(digits >> k & 1 == 1, b.is_ascii_digit(), "byte {b:#04x}");
             }
         }
     }
