@@ -252,39 +252,42 @@ pub fn unescape(line: &[u8]) -> Option<Vec<u8>> {
     while let Some(at) = memchr::memchr(b'\\', &line[i..]) {
         out.extend_from_slice(&line[i..i + at]);
         i += at;
-        let Some(&next) = line.get(i + 1) else {
-            break;
-        };
-        let simple = match next {
-            b'n' => Some(b'\n'),
-            b'r' => Some(b'\r'),
-            b't' => Some(b'\t'),
-            b'"' | b'\'' | b'/' | b'\\' => Some(next),
-            _ => None,
-        };
-        if let Some(c) = simple {
-            out.push(c);
-            i += 2;
-            changed = true;
-            continue;
-        }
-        if next == b'u'
-            && let Some(hex) = line.get(i + 2..i + 6)
-            && let Ok(text) = std::str::from_utf8(hex)
-            && let Ok(code) = u32::from_str_radix(text, 16)
-            && let Some(ch) = char::from_u32(code)
-        {
-            let mut tmp = [0u8; 4];
-            out.extend_from_slice(ch.encode_utf8(&mut tmp).as_bytes());
-            i += 6;
-            changed = true;
-            continue;
-        }
-        out.push(b'\\');
-        i += 1;
+        let used = escape_at(line, i, &mut out);
+        changed |= used > 1;
+        i += used;
     }
     out.extend_from_slice(&line[i..]);
     changed.then_some(out)
+}
+
+/// Decodes the escape starting with the backslash at `line[i]` onto `out`;
+/// returns the bytes used (1 for a backslash that starts no known escape,
+/// which is kept as it is).
+fn escape_at(line: &[u8], i: usize, out: &mut Vec<u8>) -> usize {
+    let next = line.get(i + 1).copied();
+    let simple = match next {
+        Some(b'n') => Some(b'\n'),
+        Some(b'r') => Some(b'\r'),
+        Some(b't') => Some(b'\t'),
+        Some(c @ (b'"' | b'\'' | b'/' | b'\\')) => Some(c),
+        _ => None,
+    };
+    if let Some(c) = simple {
+        out.push(c);
+        return 2;
+    }
+    if next == Some(b'u')
+        && let Some(hex) = line.get(i + 2..i + 6)
+        && let Ok(text) = std::str::from_utf8(hex)
+        && let Ok(code) = u32::from_str_radix(text, 16)
+        && let Some(ch) = char::from_u32(code)
+    {
+        let mut tmp = [0u8; 4];
+        out.extend_from_slice(ch.encode_utf8(&mut tmp).as_bytes());
+        return 6;
+    }
+    out.push(b'\\');
+    1
 }
 
 #[cfg(test)]
@@ -447,46 +450,19 @@ mod tests {
         }
     }
 
-    /// The byte-at-a-time `unescape` it replaced: the reference. Undoes JSON/YAML double-quoted string escapes (`\n`, `\"`, `\/`, `\\`,
-    /// `\uXXXX`, ...) in a line, if it has any.
+    /// `unescape` a byte at a time: the reference for its stretch copying.
     fn unescape_bytewise(line: &[u8]) -> Option<Vec<u8>> {
-        let mut out = Vec::with_capacity(line.len());
-        let mut changed = false;
-        let mut i = 0;
+        let mut out = Vec::new();
+        let (mut i, mut changed) = (0, false);
         while i < line.len() {
-            if line[i] != b'\\' || i + 1 >= line.len() {
+            if line[i] == b'\\' {
+                let used = escape_at(line, i, &mut out);
+                changed |= used > 1;
+                i += used;
+            } else {
                 out.push(line[i]);
                 i += 1;
-                continue;
             }
-            let next = line[i + 1];
-            let simple = match next {
-                b'n' => Some(b'\n'),
-                b'r' => Some(b'\r'),
-                b't' => Some(b'\t'),
-                b'"' | b'\'' | b'/' | b'\\' => Some(next),
-                _ => None,
-            };
-            if let Some(c) = simple {
-                out.push(c);
-                i += 2;
-                changed = true;
-                continue;
-            }
-            if next == b'u'
-                && let Some(hex) = line.get(i + 2..i + 6)
-                && let Ok(text) = std::str::from_utf8(hex)
-                && let Ok(code) = u32::from_str_radix(text, 16)
-                && let Some(ch) = char::from_u32(code)
-            {
-                let mut tmp = [0u8; 4];
-                out.extend_from_slice(ch.encode_utf8(&mut tmp).as_bytes());
-                i += 6;
-                changed = true;
-                continue;
-            }
-            out.push(line[i]);
-            i += 1;
         }
         changed.then_some(out)
     }
