@@ -360,32 +360,22 @@ mod tests {
         }
     }
 
-    /// `base64_segments` by the book: maximal runs byte by byte.
+    /// `base64_segments` by the book, over the runs of `naive_runs`.
     fn naive_segments(buf: &[u8]) -> Vec<Segment> {
         let mut out = Vec::new();
-        let mut i = 0;
-        while i < buf.len() {
-            if BASE64_CLASS[buf[i] as usize] == 0 {
-                i += 1;
-                continue;
-            }
-            let start = i;
-            let mut classes = 0;
-            while i < buf.len() && BASE64_CLASS[buf[i] as usize] != 0 {
-                classes |= BASE64_CLASS[buf[i] as usize];
-                i += 1;
-            }
-            let body_end = i;
-            while i < buf.len() && buf[i] == b'=' && i - body_end < 2 {
-                i += 1;
+        for (start, body_end) in naive_runs(buf) {
+            let mut end = body_end;
+            while end < buf.len() && buf[end] == b'=' && end - body_end < 2 {
+                end += 1;
             }
             let run = &buf[start..body_end];
-            if (MIN_BASE64..=MAX_BASE64).contains(&run.len())
+            let classes = run.iter().fold(0, |c, &b| c | BASE64_CLASS[b as usize]);
+            if run.len() <= MAX_BASE64
                 && classes & MIXED == MIXED
                 && decode_base64(&run[..16]).is_some_and(|h| mostly_printable(&h))
                 && let Some(bytes) = decode_base64(run).filter(|d| mostly_printable(d))
             {
-                out.push(Segment { start, end: i, kind: "base64", bytes });
+                out.push(Segment { start, end, kind: "base64", bytes });
             }
         }
         out
