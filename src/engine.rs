@@ -1243,6 +1243,32 @@ negative_examples = ["dmo_xxxxxxxxxxxxxxxxxxxx"]
         assert!(checked > 1000, "only {checked} pieces checked");
     }
 
+    /// Sharing a twin's search changes no finding: every built-in example,
+    /// alone and all together, scans the same as with each rule searching
+    /// on its own.
+    #[test]
+    fn twins_change_no_finding() {
+        let set = RuleSet::builtin().expect("built-in rules");
+        let shared = Engine::new(&set);
+        assert!(shared.rules.iter().filter(|r| r.twin.is_some()).count() >= 2, "built-in rules have twins");
+        let mut alone = Engine::new(&set);
+        for rule in &mut alone.rules {
+            rule.twin = None;
+        }
+        let mut all = String::new();
+        for rule in &set.rules {
+            let inputs = rule.rule.examples.iter().map(|x| x.input.as_str());
+            for input in inputs.chain(rule.rule.negative_examples.iter().map(|x| x.input())) {
+                assert_eq!(shared.scan(input.as_bytes(), None), alone.scan(input.as_bytes(), None), "{input:?}");
+                all.push_str(input);
+                all.push('\n');
+            }
+        }
+        let found = shared.scan(all.as_bytes(), None);
+        assert!(found.len() > 100, "only {} matches in all examples", found.len());
+        assert_eq!(found, alone.scan(all.as_bytes(), None));
+    }
+
     #[test]
     fn line_bounds_clip_long_lines() {
         let buf = vec![b'a'; 10_000];
