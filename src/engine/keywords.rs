@@ -14,16 +14,11 @@ use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::dfa::DFA;
 use aho_corasick::{Anchored, MatchKind, StartKind};
 
-/// Lanes walked in lockstep over long input (six or eight, walked as an
-/// array of states, were no faster than four).
-const LANES: usize = 4;
 /// Each lane walks at least this many bytes (fewer lanes for less input):
 /// a lane's tail, up to the longest keyword past its share, is walked alone.
 const MIN_LANE: usize = 256;
 /// Capacity of the joined-ranges buffer kept between calls.
 const JOINED_KEEP: usize = 1 << 20;
-/// Bytes per lane walked without bounds checks.
-const BLOCK: usize = 16;
 
 /// A keyword hit: (pattern index, start, end) in the searched buffer.
 pub type Hit = (usize, usize, usize);
@@ -106,9 +101,9 @@ impl Keywords {
         }
     }
 
-    /// Every occurrence in `hay`, at most `LANES` lanes for long input.
+    /// Every occurrence in `hay`: four lanes for long input (six or eight
+    /// were no faster), fewer for short.
     fn search(&self, hay: &[u8], out: &mut Vec<Hit>) {
-        const _: () = assert!(LANES == 4, "four_lanes walks four");
         match hay.len() / MIN_LANE {
             0 | 1 => self.lanes::<1>(hay, out),
             2 | 3 => self.lanes::<2>(hay, out),
@@ -117,9 +112,9 @@ impl Keywords {
     }
 
     /// Walks `hay` as four lanes in lockstep, like `lanes::<4>` but with the
-    /// four states in four variables and the reporting out of line: as an
-    /// array, the states went through the stack, a store and a load in
-    /// every step's chain of dependent loads (this runs about 1.6x faster).
+    /// four states in four variables: as an array, they went through the
+    /// stack, a store and a load in every step's chain of dependent loads
+    /// (this runs about 1.6x faster).
     #[inline(never)]
     fn four_lanes(&self, hay: &[u8], out: &mut Vec<Hit>) {
         let len = hay.len() / 4;
@@ -134,22 +129,24 @@ impl Keywords {
             s2 = dfa.next_state(Anchored::No, s2, b2[i]);
             s3 = dfa.next_state(Anchored::No, s3, b3[i]);
             if dfa.is_special(s0) | dfa.is_special(s1) | dfa.is_special(s2) | dfa.is_special(s3) {
-                self.report_lanes(&[s0, s1, s2, s3], i, &owned, out);
+                self.report_lanes([s0, s1, s2, s3], i, &owned, out);
             }
         }
         self.tails(hay, [s0, s1, s2, s3], len, &owned, out);
     }
 
-    /// Reports the matches of every lane in a match state at step `i`.
+    /// Reports the matches of every lane in a match state at step `i`. Out
+    /// of line and given the states by value, so that the walk's states
+    /// need no address and stay in registers.
     #[inline(never)]
     fn report_lanes<const K: usize>(
         &self,
-        sids: &[StateID; K],
+        sids: [StateID; K],
         i: usize,
         owned: &[(usize, usize); K],
         out: &mut Vec<Hit>,
     ) {
-        for (j, &sid) in sids.iter().enumerate() {
+        for (j, sid) in sids.into_iter().enumerate() {
             if self.dfa.is_special(sid) {
                 self.report(sid, owned[j].0 + i + 1, owned[j], out);
             }
@@ -180,11 +177,9 @@ impl Keywords {
         }
     }
 
-    /// Walks `hay` as `K` lanes in lockstep. Lane j walks the j-th of `K`
-    /// equal slices (the last also the remainder) and owns the occurrences
-    /// that start in it. Never inlined: in a frame of its own the lanes'
-    /// states stay in registers.
-    #[inline(never)]
+    /// Walks `hay` as `K` lanes in lockstep (one or two, for short input).
+    /// Lane j walks the j-th of `K` equal slices (the last also the
+    /// remainder) and owns the occurrences that start in it.
     // One index walks K slices at once; an iterator per slice would not.
     #[allow(clippy::needless_range_loop)]
     fn lanes<const K: usize>(&self, hay: &[u8], out: &mut Vec<Hit>) {
@@ -193,46 +188,17 @@ impl Keywords {
             std::array::from_fn(|j| (j * len, if j + 1 == K { hay.len() } else { (j + 1) * len }));
         let slices: [&[u8]; K] = std::array::from_fn(|j| &hay[j * len..(j + 1) * len]);
         let mut sids = [self.start; K];
-        // Blocks of fixed length need no bounds check per byte.
-        let mut i = 0;
-        while i + BLOCK <= len {
-            let blocks: [&[u8; BLOCK]; K] = std::array::from_fn(|j| {
-                slices[j][i..i + BLOCK].try_into().expect("a block is BLOCK bytes") // sliced to BLOCK just here
-            });
-            for k in 0..BLOCK {
-                self.step(&mut sids, |j| blocks[j][k], &owned, i + k, out);
+        for i in 0..len {
+            let mut special = false;
+            for j in 0..K {
+                sids[j] = self.dfa.next_state(Anchored::No, sids[j], slices[j][i]);
+                special |= self.dfa.is_special(sids[j]);
             }
-            i += BLOCK;
-        }
-        for k in i..len {
-            self.step(&mut sids, |j| slices[j][k], &owned, k, out);
+            if special {
+                self.report_lanes(sids, i, &owned, out);
+            }
         }
         self.tails(hay, sids, len, &owned, out);
-    }
-
-    /// Moves every lane one byte on (`byte(j)` is lane j's `i`-th byte),
-    /// reporting matches.
-    #[inline(always)]
-    fn step<const K: usize>(
-        &self,
-        sids: &mut [StateID; K],
-        byte: impl Fn(usize) -> u8,
-        owned: &[(usize, usize); K],
-        i: usize,
-        out: &mut Vec<Hit>,
-    ) {
-        let mut special = false;
-        for (j, sid) in sids.iter_mut().enumerate() {
-            *sid = self.dfa.next_state(Anchored::No, *sid, byte(j));
-            special |= self.dfa.is_special(*sid);
-        }
-        if special {
-            for j in 0..K {
-                if self.dfa.is_special(sids[j]) {
-                    self.report(sids[j], owned[j].0 + i + 1, owned[j], out);
-                }
-            }
-        }
     }
 
     /// Reports the patterns of match state `sid` that end at `end` and start
@@ -331,7 +297,7 @@ mod tests {
         for i in 0..5000 {
             buf.extend_from_slice(if i % 7 == 0 { b"xPassWORDy " } else { b"filler " });
         }
-        assert!(buf.len() >= LANES * MIN_LANE);
+        assert!(buf.len() >= 4 * MIN_LANE);
         let ranges = [(3, buf.len())];
         let mut fast = Vec::new();
         set.overlapping(&buf, &ranges, &mut Vec::new(), &mut fast);
