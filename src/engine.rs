@@ -505,12 +505,8 @@ impl Engine {
                 if rule.reach == Reach::Wide {
                     wide = true;
                 } else {
-                    let window = if rule.rule.multiline {
-                        self.window(r, buf, start, end)
-                    } else {
-                        bounds(rule.rule.window.unwrap_or(LINE_WINDOW))
-                    };
-                    add_window(scratch, r, window);
+                    // Not wide, so not multi-line: the window is the hit's line.
+                    add_window(scratch, r, bounds(rule.rule.window.unwrap_or(LINE_WINDOW)));
                 }
             }
             if wide {
