@@ -35,6 +35,12 @@ pub const SMALL_BLOB: usize = 1024 * 1024;
 /// (a rewrite, or a minified file whose one line changed), a full scan is
 /// as cheap and simpler.
 pub const MAX_CHANGED_SHARE: f64 = 0.9;
+/// A delta of more than this share of its child's size is scanned in full
+/// without reading the delta: its instructions are many and short (edits all
+/// over, typically a minified or generated file), so re-inflating and
+/// planning them costs more than the few bytes they would spare, and most
+/// such children end up [`Fallback::MostlyChanged`] anyway.
+pub const MAX_DELTA_SHARE: f64 = 0.25;
 
 /// Which lines of a delta child to collect afresh and which it copied whole.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -62,6 +68,8 @@ pub enum Fallback {
     Large,
     /// More than [`MAX_CHANGED_SHARE`] of it changed.
     MostlyChanged,
+    /// Its delta is more than [`MAX_DELTA_SHARE`] of its size.
+    LargeDelta,
     /// The delta could not be read or parsed.
     BadDelta,
 }
@@ -72,6 +80,7 @@ impl Fallback {
             Fallback::BaseNotScanned => "base not scanned",
             Fallback::Large => "large blob",
             Fallback::MostlyChanged => "mostly changed",
+            Fallback::LargeDelta => "large delta",
             Fallback::BadDelta => "unreadable delta",
         }
     }
@@ -102,19 +111,54 @@ fn varint(d: &[u8], pos: &mut usize) -> Option<usize> {
     }
 }
 
-/// The instructions of a git delta (see git's `patch-delta.c`), with copies
-/// that are contiguous in the base merged; `None` if the delta is malformed
-/// or does not produce `child_len` bytes.
-fn parse(delta: &[u8], child_len: usize) -> Option<Vec<Op>> {
-    let mut pos = 0;
-    let base_len = varint(delta, &mut pos)?;
-    if varint(delta, &mut pos)? != child_len {
-        return None;
+/// The instructions of a git delta (see git's `patch-delta.c`), read one at
+/// a time, with copies that are contiguous in the base merged (and runs of
+/// inserts). Reading stops at the first malformed instruction;
+/// [`Ops::complete`] tells whether the whole delta was read and produced the
+/// child's length.
+struct Ops<'a> {
+    delta: &'a [u8],
+    pos: usize,
+    base_len: usize,
+    child_len: usize,
+    /// Bytes of the child the instructions read so far produce.
+    produced: usize,
+    /// An instruction read ahead that did not merge with the one returned.
+    pending: Option<Op>,
+    malformed: bool,
+}
+
+impl<'a> Ops<'a> {
+    /// Reads the delta's header; `None` if it does not produce `child_len` bytes.
+    fn new(delta: &'a [u8], child_len: usize) -> Option<Ops<'a>> {
+        let mut pos = 0;
+        let base_len = varint(delta, &mut pos)?;
+        if varint(delta, &mut pos)? != child_len {
+            return None;
+        }
+        Some(Ops { delta, pos, base_len, child_len, produced: 0, pending: None, malformed: false })
     }
-    let mut ops: Vec<Op> = Vec::new();
-    let mut produced = 0usize;
-    while let Some(&cmd) = delta.get(pos) {
-        pos += 1;
+
+    /// Whether every instruction was read, well formed, and together they
+    /// produce exactly the child.
+    fn complete(&self) -> bool {
+        !self.malformed && self.pending.is_none() && self.pos == self.delta.len() && self.produced == self.child_len
+    }
+
+    /// The next instruction as written; `None` at the end or when it is
+    /// malformed (which is then recorded). Never produces past the child.
+    fn read(&mut self) -> Option<Op> {
+        let op = self.decode();
+        if op.is_none() && self.pos < self.delta.len() {
+            self.malformed = true;
+        }
+        op
+    }
+
+    fn decode(&mut self) -> Option<Op> {
+        let delta = self.delta;
+        let cmd = *delta.get(self.pos)?;
+        let mut pos = self.pos + 1;
         let op = if cmd & 0x80 != 0 {
             let mut field = |bits: u8, shifts: &[u32]| -> Option<usize> {
                 let mut v = 0usize;
@@ -131,7 +175,7 @@ fn parse(delta: &[u8], child_len: usize) -> Option<Vec<Op>> {
                 0 => 0x10000,
                 n => n,
             };
-            if base.checked_add(len)? > base_len {
+            if base.checked_add(len)? > self.base_len {
                 return None;
             }
             Op::Copy { base, len }
@@ -145,19 +189,43 @@ fn parse(delta: &[u8], child_len: usize) -> Option<Vec<Op>> {
         let len = match op {
             Op::Copy { len, .. } | Op::Insert { len } => len,
         };
-        produced = produced.checked_add(len)?;
-        match (ops.last_mut(), op) {
-            (Some(Op::Copy { base: b0, len: l0 }), Op::Copy { base, len }) if *b0 + *l0 == base => *l0 += len,
-            (Some(Op::Insert { len: l0 }), Op::Insert { len }) => *l0 += len,
-            _ => ops.push(op),
-        }
+        self.produced = self.produced.checked_add(len).filter(|&p| p <= self.child_len)?;
+        self.pos = pos;
+        Some(op)
     }
-    (produced == child_len).then_some(ops)
+}
+
+impl Iterator for Ops<'_> {
+    type Item = Op;
+
+    fn next(&mut self) -> Option<Op> {
+        let mut op = self.pending.take().or_else(|| self.read())?;
+        while let Some(next) = self.read() {
+            match (&mut op, next) {
+                (Op::Copy { base: b0, len: l0 }, Op::Copy { base, len }) if *b0 + *l0 == base => *l0 += len,
+                (Op::Insert { len: l0 }, Op::Insert { len }) => *l0 += len,
+                _ => {
+                    self.pending = Some(next);
+                    break;
+                }
+            }
+        }
+        Some(op)
+    }
+}
+
+/// All the (merged) instructions of a delta; `None` if it is malformed or
+/// does not produce `child_len` bytes.
+#[cfg(test)]
+fn parse(delta: &[u8], child_len: usize) -> Option<Vec<Op>> {
+    let mut ops = Ops::new(delta, child_len)?;
+    let all: Vec<Op> = ops.by_ref().collect();
+    ops.complete().then_some(all)
 }
 
 /// Plans the scan of a delta child from its delta and its rebuilt bytes.
 pub fn plan(delta: &[u8], child: &[u8]) -> Option<Plan> {
-    let ops = parse(delta, child.len())?;
+    let mut ops = Ops::new(delta, child.len())?;
     let mut plan = Plan::default();
     let mut at = 0usize;
     // Start of the changed run not yet closed by a copied stretch.
@@ -165,7 +233,7 @@ pub fn plan(delta: &[u8], child: &[u8]) -> Option<Plan> {
     // The first newline at or after `at`, when known (`child.len()` if none):
     // a minified line's many small copies share one search.
     let mut next_nl = None;
-    for op in ops {
+    for op in ops.by_ref() {
         match op {
             Op::Insert { len } => at += len,
             Op::Copy { base, len } => {
@@ -187,6 +255,9 @@ pub fn plan(delta: &[u8], child: &[u8]) -> Option<Plan> {
                 at = end;
             }
         }
+    }
+    if !ops.complete() {
+        return None;
     }
     plan.changed.push((changed_from, child.len()));
     plan.changed.retain(|&(s, e)| e > s);
@@ -392,6 +463,23 @@ mod tests {
         d.truncate(d.len() - 1);
         assert!(parse(&d, 4).is_none(), "truncated insert");
         assert!(parse(&[10, 0, 0], 0).is_none(), "reserved command 0");
+    }
+
+    #[test]
+    fn plan_refuses_deltas_that_overrun_the_child() {
+        let child = b"abcd\nefgh\n";
+        let good = encode(20, &[Op::Copy { base: 0, len: 10 }], child);
+        assert!(plan(&good, child).is_some());
+        // The header promises the child's length, the instructions produce more.
+        let mut long = encode(20, &[Op::Copy { base: 0, len: 10 }, Op::Copy { base: 10, len: 10 }], &[b'x'; 20]);
+        long[1] = child.len() as u8;
+        assert_eq!(plan(&long, child), None);
+        // ... or fewer, or stop at a malformed instruction.
+        let short = [20u8, child.len() as u8, 0x90, 4];
+        assert_eq!(plan(&short, child), None);
+        let mut bad = good.clone();
+        bad.push(0);
+        assert_eq!(plan(&bad, child), None);
     }
 
     #[test]

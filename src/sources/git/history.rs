@@ -311,6 +311,9 @@ impl<'a> Worker<'a> {
         if size > data.len().saturating_mul(16).saturating_add(64) {
             return Err(Fallback::BadDelta);
         }
+        if size as f64 > data.len() as f64 * delta::MAX_DELTA_SHARE {
+            return Err(Fallback::LargeDelta);
+        }
         self.delta.resize(size, 0);
         file.decompress_entry(&entry, &mut self.inflate, &mut self.delta).map_err(|_| Fallback::BadDelta)?;
         let plan = delta::plan(&self.delta, data).ok_or(Fallback::BadDelta)?;
