@@ -153,14 +153,19 @@ impl Pieces {
             && self.segments.iter().all(|s| s.found.is_empty())
     }
 
-    /// Keeps only what a delta child can inherit. Decoded segments that
-    /// found nothing matter only to the decoding budget: they are kept with
+    /// Keeps only what a delta child can inherit, each kind sorted by start
+    /// (what [`Pieces::carry`] needs). Decoded segments that found nothing
+    /// matter only to the decoding budget: they are kept with
     /// `keep_all_segments` (for children large enough to exhaust it).
     pub fn shrink_for_children(&mut self, keep_all_segments: bool) {
         if !keep_all_segments {
             self.segments.retain(|s| !s.found.is_empty());
             self.all_segments = false;
         }
+        self.line_matches.sort_by_key(|m| m.start);
+        self.candidates.sort_by_key(|(m, _)| m.start);
+        self.wide_hits.sort_unstable_by_key(|&(_, s, _)| s);
+        self.segments.sort_by_key(|seg| seg.start);
         self.line_matches.shrink_to_fit();
         self.candidates.shrink_to_fit();
         self.wide_hits.shrink_to_fit();
@@ -171,26 +176,35 @@ impl Pieces {
     /// line-bound pieces on lines copied whole, and multi-line rules'
     /// keyword hits whose bytes were copied. Together with what collecting
     /// the child's other lines finds, they are what collecting the whole
-    /// child would find.
+    /// child would find. The pieces must have been shrunk for children
+    /// (sorted by start): each copy looks only at those starting inside it.
     pub fn carry(&self, copies: &[CopiedLines]) -> Pieces {
+        /// The items that start inside `copy`'s base bytes or at their end
+        /// (an empty one); no other can lie inside the copy.
+        fn inside<'a, T>(items: &'a [T], copy: &CopiedLines, start: impl Fn(&T) -> usize) -> &'a [T] {
+            debug_assert!(items.windows(2).all(|w| start(&w[0]) <= start(&w[1])), "sorted by start");
+            let from = items.partition_point(|x| start(x) < copy.base);
+            let to = from + items[from..].partition_point(|x| start(x) <= copy.base + copy.len);
+            &items[from..to]
+        }
         let mut out = Pieces { all_segments: self.all_segments, ..Pieces::default() };
         for copy in copies {
-            for m in &self.line_matches {
+            for m in inside(&self.line_matches, copy, |m| m.start) {
                 if let Some((s, e)) = copy.line_range(m.start, m.end) {
                     out.line_matches.push(Match { start: s, end: e, ..m.clone() });
                 }
             }
-            for (m, whole) in &self.candidates {
+            for (m, whole) in inside(&self.candidates, copy, |(m, _)| m.start) {
                 if let (Some((s, e)), Some(w)) = (copy.line_range(m.start, m.end), copy.line_range(whole.0, whole.1)) {
                     out.candidates.push((Match { start: s, end: e, ..m.clone() }, w));
                 }
             }
-            for &(p, s, e) in &self.wide_hits {
+            for &(p, s, e) in inside(&self.wide_hits, copy, |&(_, s, _)| s) {
                 if let Some((s, e)) = copy.bytes(s, e) {
                     out.wide_hits.push((p, s, e));
                 }
             }
-            for seg in &self.segments {
+            for seg in inside(&self.segments, copy, |seg| seg.start) {
                 if let Some((s, e)) = copy.line_range(seg.start, seg.end) {
                     out.segments.push(DecodedSegment { start: s, end: e, ..seg.clone() });
                 }
