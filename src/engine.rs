@@ -22,6 +22,10 @@ use keywords::{Hit, Keywords};
 /// How far a single-line rule's window reaches either side of a keyword,
 /// bounded so that minified one-line files do not make every window huge.
 const LINE_WINDOW: usize = 1024;
+/// A match that reaches the edge of a window cut short inside a line is
+/// searched again in the line, up to this far either side of the window
+/// (a long token is then reported whole, not cut at the window's edge).
+const WIDE_WINDOW: usize = 32 * 1024;
 /// Multi-line rules (private keys) look this far after their keyword.
 const MULTILINE_AFTER: usize = 16 * 1024;
 const MULTILINE_BEFORE: usize = 2 * 1024;
@@ -890,14 +894,45 @@ fn search_windows(regex: &Regex, buf: &[u8], windows: &[(usize, usize)]) -> Vec<
     let mut locs = regex.capture_locations();
     let mut out = Vec::new();
     for &(ws, we) in windows {
-        let hay = &buf[ws..we];
-        let mut walk = CaptureWalk::default();
-        while let Some((s, e)) = walk.next(regex, hay, &mut locs) {
-            let groups = (0..locs.len()).map(|g| locs.get(g).map(|(gs, ge)| (ws + gs, ws + ge))).collect();
-            out.push(RawMatch { whole: (ws + s, ws + e), groups });
+        let first = out.len();
+        search_window(regex, buf, (ws, we), &mut locs, &mut out);
+        // A window cut short inside a line ends (or starts) a match where
+        // the line does not: a long token would be reported cut at the
+        // window's edge, and `^`, `$` or `\A` would hold there. Such a match
+        // is searched again in the line, up to `WIDE_WINDOW` either side,
+        // keeping what overlaps the window.
+        let clipped_start = ws > 0 && buf[ws - 1] != b'\n';
+        let clipped_end = we < buf.len() && buf[we] != b'\n';
+        if out[first..].iter().any(|m| (clipped_start && m.whole.0 == ws) || (clipped_end && m.whole.1 == we)) {
+            out.truncate(first);
+            search_window(regex, buf, line_bounds(buf, ws, we, WIDE_WINDOW), &mut locs, &mut out);
+            let overlapping: Vec<RawMatch> = out
+                .drain(first..)
+                .filter(|m| match m.whole {
+                    (s, e) if s == e => (ws..=we).contains(&s),
+                    (s, e) => s < we && e > ws,
+                })
+                .collect();
+            out.extend(overlapping);
         }
     }
     out
+}
+
+/// Appends the matches of `regex` in `buf[ws..we]`, offsets into `buf`.
+fn search_window(
+    regex: &Regex,
+    buf: &[u8],
+    (ws, we): (usize, usize),
+    locs: &mut regex::bytes::CaptureLocations,
+    out: &mut Vec<RawMatch>,
+) {
+    let hay = &buf[ws..we];
+    let mut walk = CaptureWalk::default();
+    while let Some((s, e)) = walk.next(regex, hay, locs) {
+        let groups = (0..locs.len()).map(|g| locs.get(g).map(|(gs, ge)| (ws + gs, ws + ge))).collect();
+        out.push(RawMatch { whole: (ws + s, ws + e), groups });
+    }
 }
 
 /// Walks the successive non-overlapping matches of a regex in a haystack as
@@ -1099,6 +1134,42 @@ remediation = "rotate"
 examples = [{ input = "t = dmo_Ab3De5Gh7Jk9Mn1Pq3St", secret = "dmo_Ab3De5Gh7Jk9Mn1Pq3St" }, { input = "dmo_Zy9Xw7Vu5Ts3Rq1Po9Nm", secret = "dmo_Zy9Xw7Vu5Ts3Rq1Po9Nm" }]
 negative_examples = ["dmo_xxxxxxxxxxxxxxxxxxxx"]
 "#;
+
+    /// A token longer than a keyword window's reach, the window cut inside
+    /// its line.
+    fn long_token(len: usize) -> String {
+        (0..len).map(|i| char::from(b"A1b2C3d4E5f6G7h8J9k0"[(i * 7 + i / 13) % 20])).collect()
+    }
+
+    #[test]
+    fn a_token_longer_than_the_window_is_reported_whole() {
+        let e = Engine::new(&RuleSet::builtin().expect("built-in rules"));
+        for len in [900, LINE_WINDOW + 500, 3 * LINE_WINDOW] {
+            let token = long_token(len);
+            let text = format!("users:\n- name: admin\n  user:\n    token: {token}\n");
+            let found = e.scan(text.as_bytes(), Some("kubeconfig"));
+            assert!(found.iter().any(|m| m.secret == token), "len {len}: {found:?}");
+            assert!(found.iter().all(|m| m.secret.len() >= len), "len {len}: no cut token: {found:?}");
+            let text = format!("curl -H \"Authorization: Bearer {token}\" https://api.example.com\n");
+            let found = e.scan(text.as_bytes(), None);
+            assert!(found.iter().any(|m| m.secret == token), "bearer, len {len}: {found:?}");
+        }
+    }
+
+    #[test]
+    fn a_window_cut_inside_a_line_is_not_its_start() {
+        // A token alone on an indented line is a secret; the same text far
+        // into a line that starts otherwise is not, though the keyword's
+        // window starts in the blanks before it.
+        let e = engine(&RULE.replace(r"'\b(?P<secret>", r"'(?m)^[ \t]+(?P<secret>").replace(r"{20})\b'", r"{20})\r?$'").replace(
+            r#"examples = [{ input = "t = dmo_Ab3De5Gh7Jk9Mn1Pq3St", secret = "dmo_Ab3De5Gh7Jk9Mn1Pq3St" }, { input = "dmo_Zy9Xw7Vu5Ts3Rq1Po9Nm", secret = "dmo_Zy9Xw7Vu5Ts3Rq1Po9Nm" }]"#,
+            r#"examples = [{ input = "  dmo_Ab3De5Gh7Jk9Mn1Pq3St", secret = "dmo_Ab3De5Gh7Jk9Mn1Pq3St" }, { input = "\tdmo_Zy9Xw7Vu5Ts3Rq1Po9Nm", secret = "dmo_Zy9Xw7Vu5Ts3Rq1Po9Nm" }]"#,
+        ));
+        let line = "    dmo_Ab3De5Gh7Jk9Mn1Pq3St\n";
+        assert_eq!(e.scan(line.as_bytes(), None).len(), 1);
+        let far = format!("x{}{line}", " ".repeat(3 * LINE_WINDOW));
+        assert_eq!(e.scan(far.as_bytes(), None), vec![]);
+    }
 
     #[test]
     fn finds_keyworded_match_case_insensitively() {
