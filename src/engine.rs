@@ -547,29 +547,43 @@ impl Engine {
             }
         }
         if decode {
-            self.collect_decoded(buf, path, ranges, depth, &scratch.hit_lines, &mut pieces);
+            self.collect_decoded(buf, path, ranges, &scratch.joined, depth, &scratch.hit_lines, &mut pieces);
         }
+        keywords::release(&mut scratch.joined);
         pieces
     }
 
     /// Decodes the encoded text of the ranges (base64 runs anywhere, escapes
     /// on lines with a keyword hit) and scans each decoded segment whole.
+    /// `joined` is the ranges' joined copy the keyword search made of
+    /// several ranges (empty for one): base64 is looked for there, in one
+    /// pass instead of one per (short) range.
+    #[allow(clippy::too_many_arguments)]
     fn collect_decoded(
         &self,
         buf: &[u8],
         path: Option<&str>,
         ranges: &[(usize, usize)],
+        joined: &[u8],
         depth: usize,
         hit_lines: &[(usize, usize)],
         pieces: &mut Pieces,
     ) {
         let mut segments = Vec::new();
-        for &(lo, hi) in ranges {
-            let first = segments.len();
-            decode::base64_segments(&buf[lo..hi], &mut segments);
-            for seg in &mut segments[first..] {
-                seg.start += lo;
-                seg.end += lo;
+        if joined.is_empty() {
+            for &(lo, hi) in ranges {
+                let first = segments.len();
+                decode::base64_segments(&buf[lo..hi], &mut segments);
+                for seg in &mut segments[first..] {
+                    seg.start += lo;
+                    seg.end += lo;
+                }
+            }
+        } else {
+            decode::base64_segments(joined, &mut segments);
+            let mut offsets = keywords::JoinedOffsets::new(ranges);
+            for seg in &mut segments {
+                (seg.start, seg.end) = offsets.to_buf(seg.start, seg.end);
             }
         }
         for &(ls, le) in hit_lines {
@@ -1256,6 +1270,50 @@ negative_examples = ["dmo_xxxxxxxxxxxxxxxxxxxx"]
                 let got = (ls.max(start.saturating_sub(reach)), le.min(end + reach));
                 proptest::prop_assert_eq!(got, line_bounds(&buf, start, end, reach), "start {} end {}", start, end);
             }
+        }
+    }
+
+    /// Lines of every built-in rule's examples, plain and base64-encoded.
+    fn encoded_examples() -> &'static [String] {
+        static LINES: OnceLock<Vec<String>> = OnceLock::new();
+        LINES.get_or_init(|| {
+            use base64::Engine as _;
+            let set = RuleSet::builtin().expect("built-in rules");
+            let mut lines = Vec::new();
+            for r in &set.rules {
+                for ex in &r.rule.examples {
+                    let b64 = base64::engine::general_purpose::STANDARD.encode(ex.input.as_bytes());
+                    lines.push(format!("blob: {b64} "));
+                    lines.extend(ex.input.lines().map(String::from));
+                }
+            }
+            lines
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, ..Default::default() })]
+        /// Collecting a buffer as several runs of whole lines (which the
+        /// keyword and base64 searches look at joined, in one pass each)
+        /// and finishing it finds what scanning it whole finds.
+        #[test]
+        fn ranges_collected_joined_equal_a_whole_scan(
+            picks in proptest::collection::vec(0usize..100_000, 1..60),
+            cuts in proptest::collection::vec(0usize..60, 1..12),
+        ) {
+            let lines = encoded_examples();
+            let text: String = picks.iter().map(|&i| format!("{}\n", lines[i % lines.len()])).collect();
+            let buf = text.as_bytes();
+            let starts: Vec<usize> = std::iter::once(0).chain(memchr::memchr_iter(b'\n', buf).map(|p| p + 1)).collect();
+            let mut points: Vec<usize> = cuts.iter().map(|&c| starts[c % starts.len()]).collect();
+            points.extend([0, buf.len()]);
+            points.sort_unstable();
+            points.dedup();
+            let ranges: Vec<(usize, usize)> = points.windows(2).map(|w| (w[0], w[1])).collect();
+            let e = Engine::new(&RuleSet::builtin().expect("built-in rules"));
+            let mut scratch = Scratch::default();
+            let pieces = e.collect(buf, None, &ranges, &mut scratch);
+            proptest::prop_assert_eq!(e.finish(buf, None, pieces, &mut scratch), e.scan(buf, None));
         }
     }
 

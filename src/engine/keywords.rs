@@ -31,8 +31,56 @@ pub struct Keywords {
 }
 
 /// Separates joined ranges: a byte that occurs in no UTF-8 text, so in no
-/// keyword, and leads every state of the DFA back to its start.
+/// keyword (nor in base64), and leads every state of the DFA back to its start.
 const SEPARATOR: u8 = 0xFF;
+
+/// Copies the `ranges` of `buf` into `joined` one after another, each
+/// followed by [`SEPARATOR`]: no keyword and no base64 run crosses from one
+/// range into the next, so one search of the copy finds what a search of
+/// each range would, and [`JoinedOffsets`] maps it back.
+pub fn join(buf: &[u8], ranges: &[(usize, usize)], joined: &mut Vec<u8>) {
+    joined.clear();
+    for &(lo, hi) in ranges {
+        joined.extend_from_slice(&buf[lo..hi]);
+        joined.push(SEPARATOR);
+    }
+}
+
+/// Lets go of a joined copy too large to keep between buffers: one huge
+/// blob must not pin its copy for the rest of the scan.
+pub fn release(joined: &mut Vec<u8>) {
+    if joined.capacity() > JOINED_KEEP {
+        *joined = Vec::new();
+    }
+}
+
+/// Maps spans of a [`join`]ed copy back to the buffer, for spans given in
+/// ascending order, each inside one range.
+pub struct JoinedOffsets<'a> {
+    ranges: &'a [(usize, usize)],
+    /// The range of the last span, and where it starts in the copy.
+    range: usize,
+    at: usize,
+}
+
+impl<'a> JoinedOffsets<'a> {
+    pub fn new(ranges: &'a [(usize, usize)]) -> JoinedOffsets<'a> {
+        JoinedOffsets { ranges, range: 0, at: 0 }
+    }
+
+    /// The buffer span of the copy's `start..end`.
+    pub fn to_buf(&mut self, start: usize, end: usize) -> (usize, usize) {
+        let len = |r: (usize, usize)| r.1 - r.0;
+        while start >= self.at + len(self.ranges[self.range]) {
+            self.at += len(self.ranges[self.range]) + 1;
+            self.range += 1;
+        }
+        // A range can start before its offset in the copy (adjacent
+        // ranges): subtract before adding.
+        let lo = self.ranges[self.range].0;
+        (start - self.at + lo, end - self.at + lo)
+    }
+}
 
 impl Keywords {
     /// Builds the DFA over `keywords`, matched ASCII case-insensitively.
@@ -58,11 +106,14 @@ impl Keywords {
     /// Several ranges (the changed lines of a delta) are copied into `joined`
     /// one after another, each followed by a byte that occurs in no keyword
     /// (which returns the DFA to its start state), and searched as one
-    /// buffer: lanes stay long however short the ranges are.
+    /// buffer: lanes stay long however short the ranges are. `joined` keeps
+    /// that copy on return (see [`join`]); a single range is searched in
+    /// place and `joined` left empty.
     pub fn overlapping(&self, buf: &[u8], ranges: &[(usize, usize)], joined: &mut Vec<u8>, out: &mut Vec<Hit>) {
         debug_assert!(ranges.windows(2).all(|w| w[0].1 <= w[1].0), "ranges sorted and disjoint");
         let first = out.len();
         let by_start = |&(p, s, _): &Hit| (s, p);
+        joined.clear();
         match ranges {
             [] => {}
             &[(lo, hi)] => {
@@ -74,28 +125,13 @@ impl Keywords {
                 }
             }
             _ => {
-                joined.clear();
-                for &(lo, hi) in ranges {
-                    joined.extend_from_slice(&buf[lo..hi]);
-                    joined.push(SEPARATOR);
-                }
+                join(buf, ranges, joined);
                 self.search(joined, out);
-                if joined.capacity() > JOINED_KEEP {
-                    // One huge blob must not pin its copy for the rest of the scan.
-                    *joined = Vec::new();
-                }
-                // Joined order is buffer order, so sorted hits map back with
-                // one walk over the ranges. A range can start before its
-                // joined offset (adjacent ranges): subtract before adding.
+                // Joined order is buffer order: sorted hits map back in one walk.
                 out[first..].sort_unstable_by_key(by_start);
-                let (mut range, mut at) = (0, 0);
+                let mut offsets = JoinedOffsets::new(ranges);
                 for hit in &mut out[first..] {
-                    while hit.1 >= at + (ranges[range].1 - ranges[range].0) {
-                        at += ranges[range].1 - ranges[range].0 + 1;
-                        range += 1;
-                    }
-                    let lo = ranges[range].0;
-                    (hit.1, hit.2) = (hit.1 - at + lo, hit.2 - at + lo);
+                    (hit.1, hit.2) = offsets.to_buf(hit.1, hit.2);
                 }
             }
         }
