@@ -583,7 +583,7 @@ impl Engine {
             decode::base64_segments(joined, &mut segments);
             let mut offsets = keywords::JoinedOffsets::new(ranges);
             for seg in &mut segments {
-                (seg.start, seg.end) = offsets.to_buf(seg.start, seg.end);
+                (seg.start, seg.end) = offsets.in_buf(seg.start, seg.end);
             }
         }
         for &(ls, le) in hit_lines {

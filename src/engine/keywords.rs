@@ -69,7 +69,7 @@ impl<'a> JoinedOffsets<'a> {
     }
 
     /// The buffer span of the copy's `start..end`.
-    pub fn to_buf(&mut self, start: usize, end: usize) -> (usize, usize) {
+    pub fn in_buf(&mut self, start: usize, end: usize) -> (usize, usize) {
         let len = |r: (usize, usize)| r.1 - r.0;
         while start >= self.at + len(self.ranges[self.range]) {
             self.at += len(self.ranges[self.range]) + 1;
@@ -131,7 +131,7 @@ impl Keywords {
                 out[first..].sort_unstable_by_key(by_start);
                 let mut offsets = JoinedOffsets::new(ranges);
                 for hit in &mut out[first..] {
-                    (hit.1, hit.2) = offsets.to_buf(hit.1, hit.2);
+                    (hit.1, hit.2) = offsets.in_buf(hit.1, hit.2);
                 }
             }
         }
