@@ -425,6 +425,13 @@ impl Engine {
         self.prefilter.get_or_init(|| Keywords::new(&self.keywords))
     }
 
+    /// Builds the keyword automaton now (some milliseconds) instead of on
+    /// the first scan: for a caller with a spare thread while it prepares
+    /// its input.
+    pub fn prepare(&self) {
+        self.prefilter();
+    }
+
     pub fn rule(&self, index: usize) -> &Rule {
         &self.rules[index].rule
     }

@@ -437,25 +437,32 @@ pub(super) fn enumerate(
     progress.message("objects".into());
     let pool = rayon::ThreadPoolBuilder::new().num_threads(opts.threads.max(1)).build().context("thread pool")?;
 
-    for (i, bundle) in bundles.iter().enumerate() {
-        let earlier = &bundles[..i];
-        let shared = Mutex::new(Found::default());
-        let ctx = Ctx { engine, opts, hash, reachable, progress, shared: &shared, pack: None };
-        let traversed = traverse_pack(bundle, earlier, &ctx);
-        let mut found = shared.into_inner().unwrap_or_else(|e| e.into_inner());
-        if let Err(err) = traversed {
-            // Start over object by object, so that one bad object costs only itself.
+    std::thread::scope(|threads| {
+        // The keyword automaton is built while the first pack's delta tree
+        // is (both take milliseconds; the tree is built on one thread).
+        if !opts.decode_only && !bundles.is_empty() {
+            threads.spawn(|| engine.prepare());
+        }
+        for (i, bundle) in bundles.iter().enumerate() {
+            let earlier = &bundles[..i];
             let shared = Mutex::new(Found::default());
             let ctx = Ctx { engine, opts, hash, reachable, progress, shared: &shared, pack: None };
-            pool.install(|| lookup_pack(bundle, earlier, &ctx));
-            found = shared.into_inner().unwrap_or_else(|e| e.into_inner());
-            found.stats.errors.push(format!(
-                "{}: damaged pack ({err}); decoded object by object instead",
-                bundle.pack.path().display()
-            ));
+            let traversed = traverse_pack(bundle, earlier, &ctx);
+            let mut found = shared.into_inner().unwrap_or_else(|e| e.into_inner());
+            if let Err(err) = traversed {
+                // Start over object by object, so that one bad object costs only itself.
+                let shared = Mutex::new(Found::default());
+                let ctx = Ctx { engine, opts, hash, reachable, progress, shared: &shared, pack: None };
+                pool.install(|| lookup_pack(bundle, earlier, &ctx));
+                found = shared.into_inner().unwrap_or_else(|e| e.into_inner());
+                found.stats.errors.push(format!(
+                    "{}: damaged pack ({err}); decoded object by object instead",
+                    bundle.pack.path().display()
+                ));
+            }
+            total.absorb(found);
         }
-        total.absorb(found);
-    }
+    });
 
     for (dir, ids) in &loose {
         let shared = Mutex::new(Found::default());
