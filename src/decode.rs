@@ -129,9 +129,7 @@ pub fn base64_segments(buf: &[u8], out: &mut Vec<Segment>) {
             continue;
         }
         let run = &buf[start..body_end];
-        // Most long runs (paths, minified names) decode to binary: check a
-        // prefix before decoding the whole run.
-        if !decode_base64(&run[..16]).is_some_and(|head| mostly_printable(&head)) {
+        if !head_printable(run) {
             continue;
         }
         if let Some(decoded) = decode_base64(run)
@@ -181,6 +179,25 @@ fn masks(window: &[u8]) -> (u64, u64) {
 /// Decodes standard or URL-safe base64 without padding checks.
 pub fn decode_base64(run: &[u8]) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(run.len() * 3 / 4);
+    decode_base64_with(run, |b| out.push(b))?;
+    Some(out)
+}
+
+/// Whether the first 16 characters of a base64 run (12 bytes) decode to
+/// mostly printable text: most long runs (paths, minified names) do not,
+/// and are dismissed without decoding them whole (nor allocating).
+fn head_printable(run: &[u8]) -> bool {
+    let (mut head, mut n) = ([0u8; 12], 0);
+    decode_base64_with(&run[..16], |b| {
+        head[n] = b;
+        n += 1;
+    })
+    .is_some_and(|()| mostly_printable(&head[..n]))
+}
+
+/// Decodes base64 as [`decode_base64`] does, handing each byte to `push`;
+/// `None` at a character outside the alphabet.
+fn decode_base64_with(run: &[u8], mut push: impl FnMut(u8)) -> Option<()> {
     let (mut acc, mut bits) = (0u32, 0u32);
     for &c in run {
         let v = match c {
@@ -196,11 +213,11 @@ pub fn decode_base64(run: &[u8]) -> Option<Vec<u8>> {
         bits += 6;
         if bits >= 8 {
             bits -= 8;
-            out.push((acc >> bits) as u8);
+            push((acc >> bits) as u8);
             acc &= (1 << bits) - 1;
         }
     }
-    Some(out)
+    Some(())
 }
 
 fn mostly_printable(bytes: &[u8]) -> bool {
