@@ -562,9 +562,9 @@ impl Engine {
 
     /// Decodes the encoded text of the ranges (base64 runs anywhere, escapes
     /// on lines with a keyword hit) and scans each decoded segment whole.
-    /// `joined` is the ranges' joined copy the keyword search made of
-    /// several ranges (empty for one): base64 is looked for there, in one
-    /// pass instead of one per (short) range.
+    /// `joined` is the joined copy the keyword search made of several
+    /// ranges: base64 is looked for there, in one pass instead of one per
+    /// (short) range; a single range is searched in place.
     #[allow(clippy::too_many_arguments)]
     fn collect_decoded(
         &self,
@@ -577,21 +577,15 @@ impl Engine {
         pieces: &mut Pieces,
     ) {
         let mut segments = Vec::new();
-        if joined.is_empty() {
-            for &(lo, hi) in ranges {
-                let first = segments.len();
-                decode::base64_segments(&buf[lo..hi], &mut segments);
-                for seg in &mut segments[first..] {
-                    seg.start += lo;
-                    seg.end += lo;
-                }
-            }
-        } else {
-            decode::base64_segments(joined, &mut segments);
-            let mut offsets = keywords::JoinedOffsets::new(ranges);
-            for seg in &mut segments {
-                (seg.start, seg.end) = offsets.in_buf(seg.start, seg.end);
-            }
+        // One range was searched in place, several as their joined copy.
+        let searched = match ranges {
+            &[(lo, hi)] => &buf[lo..hi],
+            _ => joined,
+        };
+        decode::base64_segments(searched, &mut segments);
+        let mut offsets = keywords::JoinedOffsets::new(ranges);
+        for seg in &mut segments {
+            (seg.start, seg.end) = offsets.in_buf(seg.start, seg.end);
         }
         for &(ls, le) in hit_lines {
             let line = &buf[ls..le];
@@ -1177,15 +1171,25 @@ negative_examples = ["dmo_xxxxxxxxxxxxxxxxxxxx"]
         }
     }
 
+    /// [`RULE`], with its token alone on an indented line.
+    fn line_rule() -> String {
+        let edits = [
+            (r"'\b(?P<secret>dmo_[A-Za-z0-9]{20})\b'", r"'(?m)^[ \t]+(?P<secret>dmo_[A-Za-z0-9]{20})\r?$'"),
+            (r#"input = "t = dmo_"#, r#"input = "  dmo_"#),
+            (r#"input = "dmo_"#, r#"input = "\tdmo_"#),
+        ];
+        edits.iter().fold(RULE.to_string(), |rule, (from, to)| {
+            assert!(rule.contains(from), "{from} in RULE");
+            rule.replace(from, to)
+        })
+    }
+
     #[test]
     fn a_window_cut_inside_a_line_is_not_its_start() {
         // A token alone on an indented line is a secret; the same text far
         // into a line that starts otherwise is not, though the keyword's
         // window starts in the blanks before it.
-        let e = engine(&RULE.replace(r"'\b(?P<secret>", r"'(?m)^[ \t]+(?P<secret>").replace(r"{20})\b'", r"{20})\r?$'").replace(
-            r#"examples = [{ input = "t = dmo_Ab3De5Gh7Jk9Mn1Pq3St", secret = "dmo_Ab3De5Gh7Jk9Mn1Pq3St" }, { input = "dmo_Zy9Xw7Vu5Ts3Rq1Po9Nm", secret = "dmo_Zy9Xw7Vu5Ts3Rq1Po9Nm" }]"#,
-            r#"examples = [{ input = "  dmo_Ab3De5Gh7Jk9Mn1Pq3St", secret = "dmo_Ab3De5Gh7Jk9Mn1Pq3St" }, { input = "\tdmo_Zy9Xw7Vu5Ts3Rq1Po9Nm", secret = "dmo_Zy9Xw7Vu5Ts3Rq1Po9Nm" }]"#,
-        ));
+        let e = engine(&line_rule());
         let line = "    dmo_Ab3De5Gh7Jk9Mn1Pq3St\n";
         assert_eq!(e.scan(line.as_bytes(), None).len(), 1);
         let far = format!("x{}{line}", " ".repeat(3 * LINE_WINDOW));

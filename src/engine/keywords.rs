@@ -38,7 +38,7 @@ const SEPARATOR: u8 = 0xFF;
 /// followed by [`SEPARATOR`]: no keyword and no base64 run crosses from one
 /// range into the next, so one search of the copy finds what a search of
 /// each range would, and [`JoinedOffsets`] maps it back.
-pub fn join(buf: &[u8], ranges: &[(usize, usize)], joined: &mut Vec<u8>) {
+fn join(buf: &[u8], ranges: &[(usize, usize)], joined: &mut Vec<u8>) {
     joined.clear();
     for &(lo, hi) in ranges {
         joined.extend_from_slice(&buf[lo..hi]);
