@@ -61,14 +61,11 @@ pub fn base64_segments(buf: &[u8], out: &mut Vec<Segment>) {
     // The shifts below add up to MIN_BASE64 - 1, which must fit in the next block.
     const _: () = assert!(MIN_BASE64 == 1 + 2 + 4 + 8 + 4 + 1 && MIN_BASE64 <= 64);
     let n = buf.len();
-    // Blocks start at multiples of 64; `cur` and `next` are the masks of the
-    // block at `base` and of the one after it.
-    let mut base = 0;
+    // `cur` and `next` are the masks of the block at `base` and of the one
+    // after it; `before` is whether the byte before `base` is a base64 character.
     let (mut cur, mut next) = (masks_at(buf, 0), masks_at(buf, 64));
-    // Every position before `from` is handled; `from` is 0, or follows a
-    // byte that is not a base64 character (a run's end or its padding), so a
-    // run found at or after it starts there.
-    let mut from = 0usize;
+    let mut before = 0u64;
+    let mut base = 0;
     while base < n {
         let any = u128::from(cur.0) | u128::from(next.0) << 64;
         // Bit k stays set iff bits k..k + MIN_BASE64 all were.
@@ -78,65 +75,63 @@ pub fn base64_segments(buf: &[u8], out: &mut Vec<Segment>) {
         runs &= runs >> 4;
         runs &= runs >> 8;
         runs &= runs >> 4;
-        // The low half: run starts inside this block, not yet handled.
-        let starts = runs as u64 & u64::MAX.checked_shl(from.saturating_sub(base) as u32).unwrap_or(0);
-        if starts == 0 {
-            base += 64;
-            (cur, next) = (next, masks_at(buf, base + 64));
-            continue;
-        }
-        let off = starts.trailing_zeros() as usize;
-        let start = base + off;
-        // Zero bits are the end of the buffer or of the run.
-        let rest = !any >> off;
-        let (body_end, digits) = if rest != 0 {
-            let len = rest.trailing_zeros() as usize;
-            let digit = u128::from(cur.1) | u128::from(next.1) << 64;
-            (start + len, digit >> off & (u128::MAX >> (128 - len)) != 0)
-        } else {
-            // Longer than the two blocks: walk on a block at a time.
-            let mut end = base + 128;
-            loop {
-                let any = masks_at(buf, end).0;
-                if any != u64::MAX {
-                    break (end + (!any).trailing_zeros() as usize, true);
+        // Runs long enough that start in this block: a run's first byte
+        // follows a byte that is not a base64 character.
+        let mut starts = runs as u64 & !(cur.0 << 1 | before);
+        while starts != 0 {
+            let off = starts.trailing_zeros() as usize;
+            starts &= starts - 1;
+            let start = base + off;
+            // Zero bits are the end of the buffer or of the run.
+            let rest = !any >> off;
+            let (body_end, digits) = if rest != 0 {
+                let len = rest.trailing_zeros() as usize;
+                let digit = u128::from(cur.1) | u128::from(next.1) << 64;
+                (start + len, digit >> off & (u128::MAX >> (128 - len)) != 0)
+            } else {
+                // Longer than the two blocks: walk on a block at a time.
+                let mut end = base + 128;
+                loop {
+                    let any = masks_at(buf, end).0;
+                    if any != u64::MAX {
+                        break (end + (!any).trailing_zeros() as usize, true);
+                    }
+                    end += 64;
                 }
-                end += 64;
-            }
-        };
-        // Identifiers and words are runs too; real base64 mixes cases and
-        // digits (the walk stops as soon as a run has all three).
-        let mixed = digits && body_end - start <= MAX_BASE64 && {
-            let mut classes = 0;
-            buf[start..body_end].iter().any(|&b| {
-                classes |= BASE64_CLASS[b as usize];
-                classes & MIXED == MIXED
-            })
-        };
-        let mut end = body_end;
-        while end < n && buf[end] == b'=' && end - body_end < 2 {
-            end += 1;
+            };
+            segment(buf, start, body_end, digits, out);
         }
-        from = end;
-        let target = from - from % 64;
-        if target == base + 64 {
-            (cur, next) = (next, masks_at(buf, target + 64));
-        } else if target != base {
-            (cur, next) = (masks_at(buf, target), masks_at(buf, target + 64));
-        }
-        base = target;
-        if !mixed {
-            continue;
-        }
-        let run = &buf[start..body_end];
-        if !head_printable(run) {
-            continue;
-        }
-        if let Some(decoded) = decode_base64(run)
-            && mostly_printable(&decoded)
-        {
-            out.push(Segment { start, end, kind: "base64", bytes: decoded });
-        }
+        before = cur.0 >> 63;
+        base += 64;
+        (cur, next) = (next, masks_at(buf, base + 64));
+    }
+}
+
+/// Decodes the run `start..body_end` (and its padding) into `out` if it is
+/// plausible base64: it mixes cases and digits (`digits`: whether it has
+/// one; identifiers and words are runs too) and its head, then all of it,
+/// decodes to printable text.
+fn segment(buf: &[u8], start: usize, body_end: usize, digits: bool, out: &mut Vec<Segment>) {
+    // The walk stops as soon as the run has all three classes.
+    let mixed = digits && body_end - start <= MAX_BASE64 && {
+        let mut classes = 0;
+        buf[start..body_end].iter().any(|&b| {
+            classes |= BASE64_CLASS[b as usize];
+            classes & MIXED == MIXED
+        })
+    };
+    if !mixed {
+        return;
+    }
+    let run = &buf[start..body_end];
+    if !head_printable(run) {
+        return;
+    }
+    if let Some(decoded) = decode_base64(run)
+        && mostly_printable(&decoded)
+    {
+        let pad = buf[body_end..].iter().take(2).take_while(|&&b| b == b'=').count();
+        out.push(Segment { start, end: body_end + pad, kind: "base64", bytes: decoded });
     }
 }
 
