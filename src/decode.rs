@@ -78,6 +78,8 @@ pub fn base64_segments(buf: &[u8], out: &mut Vec<Segment>) {
         // Runs long enough that start in this block: a run's first byte
         // follows a byte that is not a base64 character.
         let mut starts = runs as u64 & !(cur.0 << 1 | before);
+        // The end of a run that went on past the next block, if any.
+        let mut walked = None;
         while starts != 0 {
             let off = starts.trailing_zeros() as usize;
             starts &= starts - 1;
@@ -91,19 +93,32 @@ pub fn base64_segments(buf: &[u8], out: &mut Vec<Segment>) {
             } else {
                 // Longer than the two blocks: walk on a block at a time.
                 let mut end = base + 128;
-                loop {
+                let end = loop {
                     let any = masks_at(buf, end).0;
                     if any != u64::MAX {
-                        break (end + (!any).trailing_zeros() as usize, true);
+                        break end + (!any).trailing_zeros() as usize;
                     }
                     end += 64;
-                }
+                };
+                walked = Some(end);
+                (end, true)
             };
             segment(buf, start, body_end, digits, out);
         }
-        before = cur.0 >> 63;
-        base += 64;
-        (cur, next) = (next, masks_at(buf, base + 64));
+        match walked {
+            // Nothing starts inside a run: go on at the block of its end,
+            // whose previous byte is the run's.
+            Some(end) => {
+                base = end - end % 64;
+                before = 1;
+                (cur, next) = (masks_at(buf, base), masks_at(buf, base + 64));
+            }
+            None => {
+                before = cur.0 >> 63;
+                base += 64;
+                (cur, next) = (next, masks_at(buf, base + 64));
+            }
+        }
     }
 }
 
