@@ -3,8 +3,10 @@
 # and `--no-delta-scan` (every blob in full) against a decode-only pass
 # over the same objects with the same gix code (`--decode-only`), against the
 # floor `git cat-file --batch-all-objects --batch`, and against Kingfisher
-# when it is installed (`pip install kingfisher-bin`). Then checks that every
-# credential planted by the corpus builder was found with the right commit.
+# when it is installed (`pip install kingfisher-bin`); then the ratios to the
+# decode-only pass from rounds of back-to-back runs (robust to the machine's
+# drift). Then checks that every credential planted by the corpus builder was
+# found with the right commit.
 #
 # usage: scripts/bench-history.sh [OUT_DIR] [small|medium|large]
 #   OUT_DIR defaults to /tmp/leakhound-bench; the corpus is built once with
@@ -93,6 +95,30 @@ PY
   printf '%-12s %9s %9s %9s %10.1f %10.1f\n' "$name" "$wall" "$user" "$sys" "$(awk -v k="$rss" 'BEGIN { print k / 1024 }')" \
     "$(awk -v b="$blob_bytes" -v w="$wall" 'BEGIN { if (w > 0) print b / 1e6 / w; else print 0 }')"
 done
+
+echo
+# This machine's speed drifts between runs, and hyperfine runs each command's
+# runs in one block, so its ratios move with the drift. Rounds that run
+# leakhound, no-delta and decode-only one after another give ratios that
+# each compare runs made under the same conditions.
+echo "ratio to decode-only, in $runs rounds of back-to-back runs (median, range):"
+python3 - "$runs" "$scan" "$full" "$decode" <<'PY'
+import shlex, statistics, subprocess, sys, time
+runs, *cmds = sys.argv[1:]
+names = ["leakhound", "no-delta"]
+ratios = {n: [] for n in names}
+for _ in range(int(runs)):
+    walls = []
+    for cmd in cmds:
+        t = time.perf_counter()
+        subprocess.run(shlex.split(cmd), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        walls.append(time.perf_counter() - t)
+    for n, w in zip(names, walls):
+        ratios[n].append(w / walls[-1])
+for n in names:
+    r = ratios[n]
+    print(f"  {n:10} {statistics.median(r):.2f}x  ({min(r):.2f}-{max(r):.2f}x)")
+PY
 
 echo
 echo "bytes fed to the matcher (delta-aware vs every blob in full), and the oracle:"
