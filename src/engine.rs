@@ -333,7 +333,7 @@ pub struct Scratch {
     touched: Vec<usize>,
     /// Spans around keyword hits, each inside one line: where escapes are
     /// decoded.
-    hit_lines: Vec<(usize, usize)>,
+    escape_spans: Vec<(usize, usize)>,
     /// Keyword hits of the current buffer: (pattern, start, end).
     hits: Vec<Hit>,
     /// The ranges of a buffer copied together for the keyword search.
@@ -534,7 +534,7 @@ impl Engine {
     ) -> Pieces {
         let mut pieces = Pieces { all_segments: true, ..Pieces::default() };
         let decode = self.decode && depth <= DECODE_DEPTH;
-        scratch.hit_lines.clear();
+        scratch.escape_spans.clear();
         self.reset_windows(scratch);
         pieces.bytes += ranges.iter().map(|&(lo, hi)| hi - lo).sum::<usize>();
         let mut hits = std::mem::take(&mut scratch.hits);
@@ -552,9 +552,9 @@ impl Engine {
                 // One span per run of overlapping reaches: every hit's reach
                 // is decoded whole, and no byte twice.
                 let (lo, hi) = bounds(self.decode_reach[pattern]);
-                match scratch.hit_lines.last_mut() {
+                match scratch.escape_spans.last_mut() {
                     Some(last) if lo <= last.1 => *last = (last.0.min(lo), last.1.max(hi)),
-                    _ => scratch.hit_lines.push((lo, hi)),
+                    _ => scratch.escape_spans.push((lo, hi)),
                 }
             }
             let mut wide = false;
@@ -587,14 +587,14 @@ impl Engine {
             }
         }
         if decode {
-            self.collect_decoded(buf, path, ranges, &scratch.joined, depth, &scratch.hit_lines, &mut pieces);
+            self.collect_decoded(buf, path, ranges, &scratch.joined, depth, &scratch.escape_spans, &mut pieces);
         }
         keywords::release(&mut scratch.joined);
         pieces
     }
 
     /// Decodes the encoded text of the ranges (base64 runs anywhere, escapes
-    /// on lines with a keyword hit) and scans each decoded segment whole.
+    /// in the spans around keyword hits) and scans each decoded segment whole.
     /// `joined` is the joined copy the keyword search made of several
     /// ranges: base64 is looked for there, in one pass instead of one per
     /// (short) range; a single range is searched in place.
@@ -606,7 +606,7 @@ impl Engine {
         ranges: &[(usize, usize)],
         joined: &[u8],
         depth: usize,
-        hit_lines: &[(usize, usize)],
+        escape_spans: &[(usize, usize)],
         pieces: &mut Pieces,
     ) {
         let mut segments = Vec::new();
@@ -620,12 +620,12 @@ impl Engine {
         for seg in &mut segments {
             (seg.start, seg.end) = offsets.in_buf(seg.start, seg.end);
         }
-        for &(ls, le) in hit_lines {
-            let line = &buf[ls..le];
-            if memchr::memchr(b'\\', line).is_some()
-                && let Some(bytes) = decode::unescape(line)
+        for &(start, end) in escape_spans {
+            let span = &buf[start..end];
+            if memchr::memchr(b'\\', span).is_some()
+                && let Some(bytes) = decode::unescape(span)
             {
-                segments.push(decode::Segment { start: ls, end: le, kind: "escape", bytes });
+                segments.push(decode::Segment { start, end, kind: "escape", bytes });
             }
         }
         let mut inner = Scratch::default();
