@@ -336,6 +336,8 @@ pub struct Scratch {
     escape_spans: Vec<(usize, usize)>,
     /// Keyword hits of the current buffer: (pattern, start, end).
     hits: Vec<Hit>,
+    /// The keyword search's hits per lane (see [`keywords::LaneHits`]).
+    lane_hits: keywords::LaneHits,
     /// The ranges of a buffer copied together for the keyword search.
     joined: Vec<u8>,
 }
@@ -538,7 +540,7 @@ impl Engine {
         self.reset_windows(scratch);
         pieces.bytes += ranges.iter().map(|&(lo, hi)| hi - lo).sum::<usize>();
         let mut hits = std::mem::take(&mut scratch.hits);
-        self.keyword_hits(buf, ranges, &mut scratch.joined, &mut hits);
+        self.keyword_hits(buf, ranges, scratch, &mut hits);
         let mut lines = LineCursor::default();
         for &(pattern, start, end) in &hits {
             // Hits come in ascending order: their lines are found in one
@@ -718,9 +720,9 @@ impl Engine {
 
     /// Every keyword occurrence (pattern, start, end) inside one of the
     /// sorted, disjoint `ranges`, overlapping ones included, sorted by start.
-    fn keyword_hits(&self, buf: &[u8], ranges: &[(usize, usize)], joined: &mut Vec<u8>, hits: &mut Vec<Hit>) {
+    fn keyword_hits(&self, buf: &[u8], ranges: &[(usize, usize)], scratch: &mut Scratch, hits: &mut Vec<Hit>) {
         hits.clear();
-        self.prefilter().overlapping(buf, ranges, joined, hits);
+        self.prefilter().overlapping(buf, ranges, &mut scratch.joined, &mut scratch.lane_hits, hits);
     }
 
     fn window(&self, rule: usize, buf: &[u8], start: usize, end: usize) -> (usize, usize) {
@@ -1283,7 +1285,7 @@ negative_examples = ["dmo_xxxxxxxxxxxxxxxxxxxx"]
                 buf.extend_from_slice(&noise);
             }
             let mut fast = Vec::new();
-            e.keyword_hits(&buf, &[(0, buf.len())], &mut Vec::new(), &mut fast);
+            e.keyword_hits(&buf, &[(0, buf.len())], &mut Scratch::default(), &mut fast);
             static REFERENCE: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
             let reference = REFERENCE.get_or_init(|| {
                 aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(&e.keywords).expect("literals")

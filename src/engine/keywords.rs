@@ -23,6 +23,13 @@ const JOINED_KEEP: usize = 1 << 20;
 /// A keyword hit: (pattern index, start, end) in the searched buffer.
 pub type Hit = (usize, usize, usize);
 
+/// Each lane's hits while a buffer is searched, kept by the caller between
+/// searches so that its hot path does not allocate.
+pub type LaneHits = [Vec<Hit>; 4];
+/// Capacity of a lane's hit list kept between searches (a buffer with
+/// millions of hits must not pin them).
+const LANE_KEEP: usize = 1 << 16;
+
 /// The compiled keyword set.
 pub struct Keywords {
     dfa: DFA,
@@ -109,14 +116,21 @@ impl Keywords {
     /// buffer: lanes stay long however short the ranges are. `joined` keeps
     /// that copy on return (see [`join`]); a single range is searched in
     /// place and `joined` left empty.
-    pub fn overlapping(&self, buf: &[u8], ranges: &[(usize, usize)], joined: &mut Vec<u8>, out: &mut Vec<Hit>) {
+    pub fn overlapping(
+        &self,
+        buf: &[u8],
+        ranges: &[(usize, usize)],
+        joined: &mut Vec<u8>,
+        lanes: &mut LaneHits,
+        out: &mut Vec<Hit>,
+    ) {
         debug_assert!(ranges.windows(2).all(|w| w[0].1 <= w[1].0), "ranges sorted and disjoint");
         let first = out.len();
         joined.clear();
         match ranges {
             [] => {}
             &[(lo, hi)] => {
-                self.search(&buf[lo..hi], out);
+                self.search(&buf[lo..hi], lanes, out);
                 for hit in &mut out[first..] {
                     hit.1 += lo;
                     hit.2 += lo;
@@ -124,7 +138,7 @@ impl Keywords {
             }
             _ => {
                 join(buf, ranges, joined);
-                self.search(joined, out);
+                self.search(joined, lanes, out);
                 // Joined order is buffer order: sorted hits map back in one walk.
                 let mut offsets = JoinedOffsets::new(ranges);
                 for hit in &mut out[first..] {
@@ -137,11 +151,11 @@ impl Keywords {
     /// Appends every occurrence in `hay` to `out`, sorted by (start,
     /// pattern): four lanes for long input (six or eight were no faster),
     /// fewer for short.
-    fn search(&self, hay: &[u8], out: &mut Vec<Hit>) {
+    fn search(&self, hay: &[u8], lanes: &mut LaneHits, out: &mut Vec<Hit>) {
         match hay.len() / MIN_LANE {
-            0 | 1 => self.lanes::<1>(hay, out),
-            2 | 3 => self.lanes::<2>(hay, out),
-            _ => self.four_lanes(hay, out),
+            0 | 1 => self.lanes::<1>(hay, &mut lanes[..1], out),
+            2 | 3 => self.lanes::<2>(hay, &mut lanes[..2], out),
+            _ => self.four_lanes(hay, lanes, out),
         }
     }
 
@@ -150,24 +164,23 @@ impl Keywords {
     /// stack, a store and a load in every step's chain of dependent loads
     /// (this runs about 1.6x faster).
     #[inline(never)]
-    fn four_lanes(&self, hay: &[u8], out: &mut Vec<Hit>) {
+    fn four_lanes(&self, hay: &[u8], found: &mut LaneHits, out: &mut Vec<Hit>) {
         let len = hay.len() / 4;
         let owned: [(usize, usize); 4] =
             std::array::from_fn(|j| (j * len, if j == 3 { hay.len() } else { (j + 1) * len }));
         let (b0, b1, b2, b3) = (&hay[..len], &hay[len..2 * len], &hay[2 * len..3 * len], &hay[3 * len..4 * len]);
         let dfa = &self.dfa;
         let (mut s0, mut s1, mut s2, mut s3) = (self.start, self.start, self.start, self.start);
-        let mut found: [Vec<Hit>; 4] = Default::default();
         for i in 0..len {
             s0 = dfa.next_state(Anchored::No, s0, b0[i]);
             s1 = dfa.next_state(Anchored::No, s1, b1[i]);
             s2 = dfa.next_state(Anchored::No, s2, b2[i]);
             s3 = dfa.next_state(Anchored::No, s3, b3[i]);
             if dfa.is_special(s0) | dfa.is_special(s1) | dfa.is_special(s2) | dfa.is_special(s3) {
-                self.report_lanes([s0, s1, s2, s3], i, &owned, &mut found);
+                self.report_lanes([s0, s1, s2, s3], i, &owned, found);
             }
         }
-        self.tails(hay, [s0, s1, s2, s3], len, &owned, &mut found);
+        self.tails(hay, [s0, s1, s2, s3], len, &owned, found);
         gather(found, out);
     }
 
@@ -180,7 +193,7 @@ impl Keywords {
         sids: [StateID; K],
         i: usize,
         owned: &[(usize, usize); K],
-        found: &mut [Vec<Hit>; K],
+        found: &mut [Vec<Hit>],
     ) {
         for (j, sid) in sids.into_iter().enumerate() {
             if self.dfa.is_special(sid) {
@@ -198,7 +211,7 @@ impl Keywords {
         sids: [StateID; K],
         len: usize,
         owned: &[(usize, usize); K],
-        found: &mut [Vec<Hit>; K],
+        found: &mut [Vec<Hit>],
     ) {
         for (j, sid) in sids.into_iter().enumerate() {
             let from = owned[j].0 + len;
@@ -219,13 +232,12 @@ impl Keywords {
     /// in `found[j]`.
     // One index walks K slices at once; an iterator per slice would not.
     #[allow(clippy::needless_range_loop)]
-    fn lanes<const K: usize>(&self, hay: &[u8], out: &mut Vec<Hit>) {
+    fn lanes<const K: usize>(&self, hay: &[u8], found: &mut [Vec<Hit>], out: &mut Vec<Hit>) {
         let len = hay.len() / K;
         let owned: [(usize, usize); K] =
             std::array::from_fn(|j| (j * len, if j + 1 == K { hay.len() } else { (j + 1) * len }));
         let slices: [&[u8]; K] = std::array::from_fn(|j| &hay[j * len..(j + 1) * len]);
         let mut sids = [self.start; K];
-        let mut found: [Vec<Hit>; K] = std::array::from_fn(|_| Vec::new());
         for i in 0..len {
             let mut special = false;
             for j in 0..K {
@@ -233,10 +245,10 @@ impl Keywords {
                 special |= self.dfa.is_special(sids[j]);
             }
             if special {
-                self.report_lanes(sids, i, &owned, &mut found);
+                self.report_lanes(sids, i, &owned, found);
             }
         }
-        self.tails(hay, sids, len, &owned, &mut found);
+        self.tails(hay, sids, len, &owned, found);
         gather(found, out);
     }
 
@@ -264,10 +276,10 @@ impl Keywords {
 /// few (a general sort of all lanes' occurrences at once took about 1 % of
 /// a history scan's instructions). Keywords nested many deep (user rules)
 /// would make it quadratic; past a few moves per occurrence, a general sort
-/// takes over.
-fn gather<const K: usize>(found: [Vec<Hit>; K], out: &mut Vec<Hit>) {
+/// takes over. Leaves the lanes empty.
+fn gather(found: &mut [Vec<Hit>], out: &mut Vec<Hit>) {
     let key = |&(p, s, _): &Hit| (s, p);
-    for mut hits in found {
+    for hits in found {
         let mut budget = 8 * hits.len();
         'insertion: for i in 1..hits.len() {
             let mut j = i;
@@ -281,7 +293,10 @@ fn gather<const K: usize>(found: [Vec<Hit>; K], out: &mut Vec<Hit>) {
                 j -= 1;
             }
         }
-        out.append(&mut hits);
+        out.append(hits);
+        if hits.capacity() > LANE_KEEP {
+            *hits = Vec::new();
+        }
     }
 }
 
@@ -337,7 +352,7 @@ mod tests {
             let ranges: Vec<(usize, usize)> =
                 points.windows(2).step_by(if adjacent { 1 } else { 2 }).map(|w| (w[0], w[1])).collect();
             let mut fast = Vec::new();
-            set.overlapping(&buf, &ranges, &mut Vec::new(), &mut fast);
+            set.overlapping(&buf, &ranges, &mut Vec::new(), &mut LaneHits::default(), &mut fast);
             proptest::prop_assert_eq!(fast, reference(&keywords, &buf, &ranges));
         }
     }
@@ -351,7 +366,7 @@ mod tests {
         // than in `buf`, so a range can start before its joined offset.
         let ranges = [(0, 10), (10, 20), (20, buf.len())];
         let mut fast = Vec::new();
-        set.overlapping(buf, &ranges, &mut Vec::new(), &mut fast);
+        set.overlapping(buf, &ranges, &mut Vec::new(), &mut LaneHits::default(), &mut fast);
         assert_eq!(fast, reference(&keywords, buf, &ranges));
         assert!(fast.iter().any(|&(_, s, _)| s == 20), "the last range's `token` is found at 20");
     }
@@ -365,7 +380,7 @@ mod tests {
         let buf = format!("x{}y", "A".repeat(3000));
         let ranges = [(0, buf.len())];
         let mut fast = Vec::new();
-        set.overlapping(buf.as_bytes(), &ranges, &mut Vec::new(), &mut fast);
+        set.overlapping(buf.as_bytes(), &ranges, &mut Vec::new(), &mut LaneHits::default(), &mut fast);
         assert_eq!(fast, reference(&keywords, buf.as_bytes(), &ranges));
     }
 
@@ -380,7 +395,7 @@ mod tests {
         assert!(buf.len() >= 4 * MIN_LANE);
         let ranges = [(3, buf.len())];
         let mut fast = Vec::new();
-        set.overlapping(&buf, &ranges, &mut Vec::new(), &mut fast);
+        set.overlapping(&buf, &ranges, &mut Vec::new(), &mut LaneHits::default(), &mut fast);
         assert_eq!(fast, reference(&keywords, &buf, &ranges));
         assert_eq!(fast.len(), 3 * 5000_usize.div_ceil(7) - 2); // `pass` and `password` of the first start before 3
     }
