@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::{Credential, Plan, Provider, Verdict, done, failed, failure_reason, text_at, unexpected};
 use crate::verify::audit::Action;
-use crate::verify::http::{Auth, Http, Request};
+use crate::verify::http::{Auth, Http, Reply, Request};
 use crate::verify::record::{Revocation, RevokeOutcome, Status};
 
 fn is_charset(s: &str, len: usize, ok: impl Fn(u8) -> bool) -> bool {
@@ -204,44 +204,66 @@ pub(super) async fn sendgrid_revoke(http: &Http, cred: &Credential) -> Revocatio
 /// Mailgun: `GET /v3/domains` on the US host, then the EU host; a key is
 /// invalid only when both refuse it.
 pub(super) async fn mailgun(http: &Http, cred: &Credential) -> Verdict {
-    let mut first_unknown: Option<Verdict> = None;
-    let mut refused_by = Vec::new();
-    for (endpoint, region) in [("mailgun", "us"), ("mailgun-eu", "eu")] {
-        let req = Request::new(
-            Action::Verify,
-            endpoint,
-            Method::GET,
-            "/v3/domains?limit=10",
-            Auth::Basic("api".into(), cred.secret.clone()),
-        );
-        let reply = match http.send(&[cred], req).await {
-            Ok(r) => r,
-            Err(e) => {
-                first_unknown.get_or_insert(Verdict::from(e));
-                continue;
-            }
-        };
+    let request = |endpoint| {
+        let auth = Auth::Basic("api".into(), cred.secret.clone());
+        Request::new(Action::Verify, endpoint, Method::GET, "/v3/domains?limit=10", auth)
+    };
+    let regions = [(request("mailgun"), "us"), (request("mailgun-eu"), "eu")];
+    by_region(http, cred, regions, |reply, region| {
         let items = reply.json().and_then(|b| b.get("items").and_then(Value::as_array).cloned());
         match (reply.status, items) {
             (200, Some(items)) => {
                 let names: Vec<Value> = items.iter().filter_map(|d| d.get("name").cloned()).collect();
-                return Verdict::new(Status::Live, &reply).detail("region", region).detail("domains", names);
+                Regional::Settled(Verdict::new(Status::Live, reply).detail("region", region).detail("domains", names))
             }
-            (401 | 403, _) => refused_by.push(reply.host.clone()),
-            _ => {
-                first_unknown.get_or_insert(unexpected(&reply));
+            (401 | 403, _) => Regional::Refused,
+            _ => Regional::Unknown(unexpected(reply)),
+        }
+    })
+    .await
+}
+
+/// What one region's answer says of a key that lives in one region only.
+enum Regional {
+    /// This region knows the key: the verdict.
+    Settled(Verdict),
+    /// This region does not know it.
+    Refused,
+    /// This region's answer says neither.
+    Unknown(Verdict),
+}
+
+/// Asks each region in turn until one knows the key (`judge` reads each
+/// reply). The key is invalid only when every region refuses it; otherwise
+/// the first region's unclear answer (or failure) is the verdict.
+async fn by_region<const N: usize>(
+    http: &Http,
+    cred: &Credential,
+    regions: [(Request, &'static str); N],
+    judge: impl Fn(&Reply, &'static str) -> Regional,
+) -> Verdict {
+    let mut first_unknown: Option<Verdict> = None;
+    let mut refused_by = Vec::new();
+    for (request, region) in regions {
+        match http.send(&[cred], request).await {
+            Err(e) => {
+                first_unknown.get_or_insert(Verdict::from(e));
             }
+            Ok(reply) => match judge(&reply, region) {
+                Regional::Settled(verdict) => return verdict,
+                Regional::Refused => refused_by.push(reply.host.clone()),
+                Regional::Unknown(verdict) => {
+                    first_unknown.get_or_insert(verdict);
+                }
+            },
         }
     }
-    match first_unknown {
-        Some(v) => v,
-        None => Verdict {
-            status: Status::Invalid,
-            reason: Some(format!("refused by {}", refused_by.join(" and "))),
-            host: refused_by.last().cloned(),
-            details: BTreeMap::new(),
-        },
-    }
+    first_unknown.unwrap_or_else(|| Verdict {
+        status: Status::Invalid,
+        reason: Some(format!("refused by {}", refused_by.join(" and "))),
+        host: refused_by.last().cloned(),
+        details: BTreeMap::new(),
+    })
 }
 
 /// Mailchimp: `GET /3.0/` on the key's datacenter names the account.
@@ -340,52 +362,31 @@ pub(super) async fn postmark(http: &Http, cred: &Credential) -> Verdict {
 
 /// SparkPost: `GET /api/v1/account` on the US host, then the EU host.
 pub(super) async fn sparkpost(http: &Http, cred: &Credential) -> Verdict {
-    let mut first_unknown: Option<Verdict> = None;
-    let mut refused_by = Vec::new();
-    for (endpoint, region) in [("sparkpost", "us"), ("sparkpost-eu", "eu")] {
-        let req = Request::new(
-            Action::Verify,
-            endpoint,
-            Method::GET,
-            "/api/v1/account",
-            Auth::Header("Authorization", cred.secret.clone()),
-        )
-        .header("Accept", "application/json");
-        let reply = match http.send(&[cred], req).await {
-            Ok(r) => r,
-            Err(e) => {
-                first_unknown.get_or_insert(Verdict::from(e));
-                continue;
-            }
-        };
+    let request = |endpoint| {
+        let auth = Auth::Header("Authorization", cred.secret.clone());
+        Request::new(Action::Verify, endpoint, Method::GET, "/api/v1/account", auth)
+            .header("Accept", "application/json")
+    };
+    let regions = [(request("sparkpost"), "us"), (request("sparkpost-eu"), "eu")];
+    by_region(http, cred, regions, |reply, region| {
         let body = reply.json().unwrap_or(Value::Null);
         match reply.status {
-            200 if body.get("results").is_some() => {
-                return Verdict::new(Status::Live, &reply)
+            200 if body.get("results").is_some() => Regional::Settled(
+                Verdict::new(Status::Live, reply)
                     .detail("region", region)
-                    .detail("customer_id", body.pointer("/results/customer_id").cloned().unwrap_or(Value::Null));
-            }
+                    .detail("customer_id", body.pointer("/results/customer_id").cloned().unwrap_or(Value::Null)),
+            ),
             // SparkPost answers 403 to a valid key without the account-read permission.
-            403 => {
-                return Verdict::new(Status::Live, &reply)
+            403 => Regional::Settled(
+                Verdict::new(Status::Live, reply)
                     .detail("region", region)
-                    .because("valid key without permission to read the account");
-            }
-            401 => refused_by.push(reply.host.clone()),
-            _ => {
-                first_unknown.get_or_insert(unexpected(&reply));
-            }
+                    .because("valid key without permission to read the account"),
+            ),
+            401 => Regional::Refused,
+            _ => Regional::Unknown(unexpected(reply)),
         }
-    }
-    match first_unknown {
-        Some(v) => v,
-        None => Verdict {
-            status: Status::Invalid,
-            reason: Some(format!("refused by {}", refused_by.join(" and "))),
-            host: refused_by.last().cloned(),
-            details: BTreeMap::new(),
-        },
-    }
+    })
+    .await
 }
 
 /// Brevo: `GET /v3/account` with the `api-key` header.
