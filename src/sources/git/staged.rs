@@ -88,13 +88,18 @@ pub(super) fn scan_staged(engine: &Engine, repo: &gix::Repository, opts: &GitOpt
             },
         )
         .collect();
+    Ok(gathered(results, stats))
+}
+
+/// The hits of each file's scan, and its statistics merged into `stats`.
+fn gathered(results: Vec<(Vec<Hit>, ScanStats)>, mut stats: ScanStats) -> (Vec<Hit>, ScanStats) {
     let mut hits = Vec::new();
     for (h, s) in results {
         hits.extend(h);
         stats.merge(s);
     }
     stats.errors.sort();
-    Ok((hits, stats))
+    (hits, stats)
 }
 
 /// HEAD's tree, or `None` in a repository with no commits yet.
@@ -415,12 +420,5 @@ pub(super) fn scan_unstaged(
             },
         )
         .collect();
-    let mut stats = ScanStats::default();
-    let mut hits = Vec::new();
-    for (h, s) in results {
-        hits.extend(h);
-        stats.merge(s);
-    }
-    stats.errors.sort();
-    Ok((hits, stats))
+    Ok(gathered(results, ScanStats::default()))
 }
