@@ -207,11 +207,5 @@ pub(super) async fn discord_revoke(http: &Http, cred: &Credential) -> Revocation
     let request = http.describe("discord", &Method::DELETE, &audit, None);
     let req = Request::new(Action::Revoke, "discord", Method::DELETE, path, Auth::None).audit_path(audit);
     let result = http.send(&[cred], req).await;
-    match &result {
-        Ok(r) if r.is_success() => done(RevokeOutcome::Revoked, identity, request, None),
-        Ok(r) if r.status == 401 || r.status == 404 => {
-            done(RevokeOutcome::AlreadyRevoked, identity, request, Some(format!("HTTP {}", r.status)))
-        }
-        _ => failed(cred, identity, request, failure_reason(&result)),
-    }
+    super::deletion(cred, identity, request, &result)
 }

@@ -257,11 +257,5 @@ pub(super) async fn npm_revoke(http: &Http, cred: &Credential) -> Revocation {
     )
     .audit_path(NPM_REVOKE_AUDIT_PATH);
     let result = http.send(&[cred], req).await;
-    match &result {
-        Ok(r) if r.is_success() => done(RevokeOutcome::Revoked, identity, request, None),
-        Ok(r) if r.status == 401 || r.status == 404 => {
-            done(RevokeOutcome::AlreadyRevoked, identity, request, Some(format!("HTTP {}", r.status)))
-        }
-        _ => failed(cred, identity, request, failure_reason(&result)),
-    }
+    super::deletion(cred, identity, request, &result)
 }

@@ -192,13 +192,7 @@ pub(super) async fn sendgrid_revoke(http: &Http, cred: &Credential) -> Revocatio
         _ => return failed(cred, identity, request, failure_reason(&get)),
     }
     let del = http.send(&[cred], Request::new(Action::Revoke, "sendgrid", Method::DELETE, path.clone(), auth())).await;
-    match &del {
-        Ok(r) if r.is_success() => done(RevokeOutcome::Revoked, identity, request, None),
-        Ok(r) if r.status == 401 || r.status == 404 => {
-            done(RevokeOutcome::AlreadyRevoked, identity, request, Some(format!("HTTP {}", r.status)))
-        }
-        _ => failed(cred, identity, request, failure_reason(&del)),
-    }
+    super::deletion(cred, identity, request, &del)
 }
 
 /// Mailgun: `GET /v3/domains` on the US host, then the EU host; a key is

@@ -399,6 +399,19 @@ fn failed(cred: &Credential, identity: String, request: String, reason: String) 
     r
 }
 
+/// What a `DELETE` of the credential itself answered: revoked on success;
+/// already revoked when the credential no longer authenticates (401) or
+/// its resource is gone (404); otherwise failed.
+fn deletion(cred: &Credential, identity: String, request: String, result: &Result<Reply, CallError>) -> Revocation {
+    match result {
+        Ok(r) if r.is_success() => done(RevokeOutcome::Revoked, identity, request, None),
+        Ok(r) if r.status == 401 || r.status == 404 => {
+            done(RevokeOutcome::AlreadyRevoked, identity, request, Some(format!("HTTP {}", r.status)))
+        }
+        _ => failed(cred, identity, request, failure_reason(result)),
+    }
+}
+
 /// Reason text for a failed revocation request.
 fn failure_reason(result: &Result<Reply, CallError>) -> String {
     match result {
